@@ -1,0 +1,128 @@
+import { Command, Option } from "commander";
+import { fileURLToPath } from "node:url";
+import { describeError, UserError } from "../../shared/errors";
+import { defaultDataDir } from "../store/paths";
+import { startDaemon } from "../daemon";
+import { ControlClient } from "./client";
+import { formatConfigGet, parseConfigValue, withSettings } from "./config";
+import { formatStatus, printLogLine } from "./format";
+import { podhostVersion } from "./version";
+import { launchApp } from "../electron/launch";
+
+const version = podhostVersion();
+const program = new Command("podhost")
+  .description("Host a diaspora* pod from this computer.")
+  .version(version)
+  .addOption(new Option("--data-dir <dir>", "where settings, secrets, logs and state live").env("PODHOST_DATA_DIR").default(defaultDataDir()))
+  .showHelpAfterError();
+
+const dataDir = (): string => program.opts<{ dataDir: string }>().dataDir;
+const client = () => new ControlClient(dataDir());
+
+program
+  .command("serve")
+  .description("run the podhost daemon without a desktop (prints the UI's address)")
+  .option("--ui-port <port>", "loopback port for the UI and control API (0: any free port)", parsePort, 7468)
+  .action(async (opts: { uiPort: number }) => {
+    await serve(opts.uiPort);
+  });
+
+program
+  .command("launch")
+  .description("open the tray app, or run headless where Electron is not available (npm start)")
+  .action(async () => {
+    const opened = await launchApp(dataDir());
+    if (!opened.ok) {
+      console.log(`${opened.reason}; starting podhost headless.`);
+      await serve(7468);
+    }
+  });
+
+program
+  .command("status")
+  .description("show the pod and everything in front of it")
+  .option("--json", "print the status snapshot as JSON")
+  .action(async (opts: { json?: boolean }) => {
+    const snapshot = await client().status();
+    console.log(opts.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot));
+  });
+
+for (const [name, command, summary] of [
+  ["start", "pod.start", "start the pod"],
+  ["stop", "pod.stop", "stop the pod"],
+  ["restart", "pod.restart", "restart the pod"],
+] as const) {
+  program
+    .command(name)
+    .description(summary)
+    .action(async () => {
+      console.log(formatStatus(await client().call(command, {})));
+    });
+}
+
+const config = program.command("config").description("read or change settings (works with or without a running daemon)");
+config
+  .command("get [key]")
+  .description("print one setting (dotted key, e.g. proxy.httpsPort), or all")
+  .action(async (key: string | undefined) => {
+    console.log(await withSettings(dataDir(), async (access) => formatConfigGet(await access.get(), key)));
+  });
+config
+  .command("set <key> <value>")
+  .description("change a setting; a value that parses as JSON is taken as JSON")
+  .action(async (key: string, value: string) => {
+    await withSettings(dataDir(), (access) => access.set({ [key]: parseConfigValue(value) }));
+    console.log(`${key} saved.`);
+  });
+
+program
+  .command("logs")
+  .description("print the daemon's recent log lines")
+  .option("-n, --lines <count>", "how many", (v) => Number.parseInt(v, 10), 200)
+  .option("-f, --follow", "keep printing new lines")
+  .action(async (opts: { lines: number; follow?: boolean }) => {
+    const { lines } = await client().call("logs.tail", { lines: opts.lines });
+    lines.forEach(printLogLine);
+    if (opts.follow) {
+      await new Promise<void>((resolve, reject) => {
+        client().follow({ log: printLogLine, end: resolve }).catch(reject);
+      });
+    }
+  });
+
+async function serve(uiPort: number): Promise<void> {
+  const daemon = await startDaemon({ dataDir: dataDir(), uiPort, version, uiDir: fileURLToPath(new URL("./renderer/", import.meta.url)) });
+  console.log(`podhost UI: ${daemon.uiUrl}`);
+  const shutdown = (signal: string) => {
+    console.log(`podhost: ${signal} received, stopping.`);
+    daemon.stop().then(() => process.exit(0), (error: unknown) => {
+      console.error(`podhost: stopping failed: ${String(error)}`);
+      process.exit(1);
+    });
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  // Under Electron's utilityProcess the tray asks for an orderly stop over the parent port.
+  const parentPort = (process as unknown as { parentPort?: { on(e: "message", l: (m: { data: unknown }) => void): void; postMessage(m: unknown): void } }).parentPort;
+  if (parentPort) {
+    parentPort.on("message", (message) => {
+      if ((message.data as { type?: string })?.type === "stop") shutdown("stop request");
+    });
+    parentPort.postMessage({ type: "ready", url: daemon.uiUrl });
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError({ code: "usage", message: `--ui-port must be a port number from 0 to 65535 (got "${value}").` });
+  return port;
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof UserError) {
+    console.error(`podhost: ${describeError(error)}`);
+    process.exit(error.code === "usage" ? 2 : 1);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import type { Server } from "node:http";
+import { UserError } from "../../shared/errors";
+import { Host } from "../host";
+import { formatLogLine, LogBus } from "../log";
+import { dataPaths, type DataPaths } from "../store/paths";
+import { writeFileSafely } from "../store/files";
+import { createHandlers } from "./handlers";
+import { createControlServer } from "./server";
+import { loadOrCreateToken } from "./token";
+import { loadUiFiles } from "./ui-files";
+import { findRunningDaemon } from "./discovery";
+
+export interface DaemonOptions {
+  dataDir: string;
+  /** Loopback port for the UI and API; 0 picks a free one. */
+  uiPort: number;
+  version: string;
+  /** The built React UI (dist/renderer). */
+  uiDir: string;
+}
+
+export interface RunningDaemon {
+  url: string;
+  /** The UI's URL with the access key in its fragment (never sent to the server by the browser). */
+  uiUrl: string;
+  port: number;
+  host: Host;
+  logs: LogBus;
+  stop(): Promise<void>;
+}
+
+/** The daemon: builds Host, serves the control API and the UI on loopback and on the local socket. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const paths = dataPaths(options.dataDir);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(paths.run, { recursive: true, mode: 0o700 });
+  await chmod(paths.run, 0o700);
+  const running = await findRunningDaemon(paths);
+  if (running) {
+    throw new UserError({ code: "already-running", message: `podhost is already running for ${paths.dataDir} (pid ${running.pid}).`, fix: `Its UI is at ${running.url}. Stop it first, or use another --data-dir.` });
+  }
+
+  const logs = new LogBus();
+  const logFile = await openLogFile(paths, logs);
+  const token = await loadOrCreateToken(paths.token);
+  logs.setSecrets([token]);
+  const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs });
+  const handlers = createHandlers(host, logs);
+  const uiFiles = await loadUiFiles(options.uiDir);
+  let port = 0;
+  const serverOptions = { host, logs, handlers, token, uiFiles, port: () => port };
+  const tcp = createControlServer("tcp", serverOptions);
+  const socket = createControlServer("socket", serverOptions);
+
+  port = await listenTcp(tcp, options.uiPort);
+  await rm(paths.socket, { force: true });
+  await new Promise<void>((resolve, reject) => socket.once("error", reject).listen(paths.socket, resolve));
+  if (process.platform !== "win32") await chmod(paths.socket, 0o600);
+
+  const url = `http://127.0.0.1:${port}/`;
+  await writeFileSafely(paths.daemonInfo, JSON.stringify({ pid: process.pid, port, url }), 0o600);
+  logs.logger("daemon").info(`podhost ${options.version} is up; UI at ${url}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logs.logger("daemon").info("Shutting down.");
+      tcp.closeAllConnections();
+      socket.closeAllConnections();
+      await Promise.all([closeServer(tcp), closeServer(socket)]);
+      await host.close();
+      await rm(paths.daemonInfo, { force: true });
+      await rm(paths.socket, { force: true });
+      await new Promise<void>((resolve) => logFile.end(resolve));
+    })());
+  return { url, uiUrl: `${url}#token=${token}`, port, host, logs, stop };
+}
+
+async function listenTcp(server: Server, port: number): Promise<number> {
+  try {
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new UserError({ code: "ui-port-busy", message: `Port ${port} on 127.0.0.1 is already in use, so podhost's UI cannot listen there.`, fix: "Choose another with --ui-port N (0 picks a free one)." });
+    }
+    throw error;
+  }
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the UI listener has no TCP address");
+  return address.port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function openLogFile(paths: DataPaths, logs: LogBus) {
+  await mkdir(paths.logs, { recursive: true, mode: 0o700 });
+  const stream = createWriteStream(`${paths.logs}/daemon.log`, { flags: "a", mode: 0o600 });
+  logs.subscribe((line) => stream.write(`${formatLogLine(line)}\n`));
+  return stream;
+}

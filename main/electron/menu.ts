@@ -1,0 +1,70 @@
+import type { OverallState, StatusSnapshot } from "../../shared/status";
+import { overallState } from "../../shared/status";
+
+/** The tray menu as data: main.ts turns it into an Electron menu, tests read it directly. */
+export type TrayAction = "start" | "stop" | "restart" | "open" | "openPod" | "toggleAutostart" | "quit";
+
+export type TrayMenuItem =
+  | { type: "item"; id: TrayAction; label: string; enabled: boolean }
+  | { type: "checkbox"; id: TrayAction; label: string; checked: boolean }
+  | { type: "separator" };
+
+export interface TrayModel {
+  state: OverallState;
+  tooltip: string;
+  /** Which of build/tray-<icon>.png to show. */
+  icon: OverallState;
+  items: TrayMenuItem[];
+}
+
+const stateWords: Record<OverallState, string> = {
+  stopped: "stopped",
+  starting: "starting…",
+  running: "running",
+  failing: "needs attention",
+};
+
+/** A pure function from status to tray: icon, tooltip and menu follow the pod. */
+export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUrl: string | undefined; autostart: boolean }): TrayModel {
+  if (!snapshot) {
+    return {
+      state: "starting",
+      icon: "starting",
+      tooltip: "podhost: starting…",
+      items: [
+        { type: "item", id: "open", label: "Open podhost", enabled: false },
+        { type: "separator" },
+        { type: "item", id: "quit", label: "Quit podhost", enabled: true },
+      ],
+    };
+  }
+  const state = overallState(snapshot);
+  const pod = snapshot.pod.state;
+  const canStart = pod === "stopped" || pod === "crashed";
+  const canStop = pod === "running" || pod === "starting" || pod === "degraded";
+  const problem = state === "failing" ? ` — ${firstProblem(snapshot)}` : "";
+  return {
+    state,
+    icon: state,
+    tooltip: `podhost: pod ${stateWords[state]}${problem}`,
+    items: [
+      { type: "item", id: "start", label: "Start pod", enabled: canStart },
+      { type: "item", id: "stop", label: "Stop pod", enabled: canStop },
+      { type: "item", id: "restart", label: "Restart pod", enabled: pod === "running" || pod === "degraded" },
+      { type: "separator" },
+      { type: "item", id: "open", label: "Open podhost", enabled: true },
+      { type: "item", id: "openPod", label: "Open my pod", enabled: pod === "running" && options.podUrl !== undefined },
+      { type: "separator" },
+      { type: "checkbox", id: "toggleAutostart", label: "Start at login", checked: options.autostart },
+      { type: "item", id: "quit", label: "Quit podhost", enabled: true },
+    ],
+  };
+}
+
+function firstProblem(snapshot: StatusSnapshot): string {
+  for (const name of ["pod", "proxy", "certs", "ports", "dns"] as const) {
+    const status = snapshot[name];
+    if (["crashed", "degraded", "failed", "unsupported"].includes(status.state)) return status.message;
+  }
+  return "see podhost";
+}

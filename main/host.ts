@@ -1,0 +1,131 @@
+import type { SettingsView } from "../shared/api";
+import type { DaemonStatus, StatusSnapshot } from "../shared/status";
+import type { LogBus, Logger } from "./log";
+import { systemClock, type Clock, type ServiceContext } from "./service";
+import { SettingsManager } from "./store/settings-manager";
+import { createPodService, type PodService } from "./pod";
+import { createProxyService, type ProxyService } from "./proxy";
+import { createCertsService, type CertsService } from "./certs";
+import { createPortsService, type PortsService } from "./ports";
+import { createDnsService, type DnsService } from "./dns";
+
+export interface HostOptions {
+  dataDir: string;
+  version: string;
+  logs: LogBus;
+  clock?: Clock;
+}
+
+interface Services {
+  pod: PodService;
+  proxy: ProxyService;
+  certs: CertsService;
+  ports: PortsService;
+  dns: DnsService;
+}
+
+/**
+ * Host: the one orchestrator. It owns settings and secrets, builds every service with what it
+ * needs from the others, applies settings to them, sequences start and stop, and merges their
+ * status into one snapshot and one change stream.
+ */
+export class Host {
+  private readonly statusListeners = new Set<(snapshot: StatusSnapshot) => void>();
+  private emitQueued = false;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    private readonly options: HostOptions,
+    private readonly settings: SettingsManager,
+    private readonly services: Services,
+  ) {
+    this.log = options.logs.logger("daemon");
+    for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
+  }
+
+  static async open(options: HostOptions): Promise<Host> {
+    const settings = await SettingsManager.open(options.dataDir);
+    const secrets = settings.secrets;
+    options.logs.setSecrets(secrets.all());
+    const ctx = (name: string): ServiceContext => ({ dataDir: options.dataDir, log: options.logs.logger(name), clock: options.clock ?? systemClock });
+
+    // Built in dependency order; each gets functions backed by the service that owns the answer.
+    const ports: { current?: PortsService } = {};
+    const dnsRef: { current?: DnsService } = {};
+    const certs = createCertsService({ ctx: ctx("certs"), txtRecords: () => dnsRef.current?.txtRecords() });
+    const proxy = createProxyService({ ctx: ctx("proxy"), certificates: certs.source });
+    const pod = createPodService({ ctx: ctx("pod") });
+    ports.current = createPortsService({ ctx: ctx("ports"), proxyListeners: () => proxy.listeners() });
+    dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
+
+    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current });
+    for (const notice of settings.notices) host.log.warn(notice);
+    await host.configureAll();
+    return host;
+  }
+
+  snapshot(): StatusSnapshot {
+    const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: [...this.settings.notices] };
+    const { pod, proxy, certs, ports, dns } = this.services;
+    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status() };
+  }
+
+  onStatus(listener: (snapshot: StatusSnapshot) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  settingsView(): SettingsView {
+    return this.settings.view();
+  }
+
+  /** Validate and save changes (dotted key -> value), then let every service reconcile. */
+  async changeSettings(changes: Record<string, unknown>): Promise<SettingsView> {
+    await this.settings.change(changes);
+    this.options.logs.setSecrets(this.settings.secrets.all());
+    this.log.info(`Settings changed: ${Object.keys(changes).join(", ")}.`);
+    await this.configureAll();
+    return this.settings.view();
+  }
+
+  /** Start pod: certificate, proxy, pod, router ports, DNS, in that order. */
+  async startPod(): Promise<void> {
+    const { certs, proxy, pod, ports, dns } = this.services;
+    this.log.info("Starting the pod.");
+    for (const service of [certs, proxy, pod, ports, dns]) await service.start();
+  }
+
+  /** Stop pod: stop accepting first, then the pod, then router mappings and the rest. */
+  async stopPod(): Promise<void> {
+    const { certs, proxy, pod, ports, dns } = this.services;
+    this.log.info("Stopping the pod.");
+    for (const service of [proxy, pod, ports, dns, certs]) await service.stop();
+  }
+
+  async restartPod(): Promise<void> {
+    await this.stopPod();
+    await this.startPod();
+  }
+
+  /** Daemon exit: everything stopped in order, nothing left running. */
+  async close(): Promise<void> {
+    await this.stopPod();
+    this.statusListeners.clear();
+  }
+
+  private async configureAll(): Promise<void> {
+    for (const service of Object.values(this.services)) await service.configure(this.settings.settings);
+    this.queueEmit();
+  }
+
+  private queueEmit(): void {
+    if (this.emitQueued) return;
+    this.emitQueued = true;
+    queueMicrotask(() => {
+      this.emitQueued = false;
+      const snapshot = this.snapshot();
+      for (const listener of this.statusListeners) listener(snapshot);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import type { Settings } from "./settings";
+import type { StatusSnapshot } from "./status";
+import type { LogLine } from "./logs";
+import type { UserErrorInfo } from "./errors";
+
+/**
+ * The control API: one typed contract for the tray, the web UI and the CLI.
+ * A command is `POST /api/<name>` with JSON params and a JSON result; `GET /api/status` and
+ * `GET /api/events` (server-sent events) are the read side. Params are validated by the
+ * daemon with the schema here; results are typed by the phantom `result` field.
+ */
+export interface CommandSpec<P extends z.ZodType, R> {
+  params: P;
+  /** Whether the command changes state (refused with a foreign Origin, logged). */
+  mutates: boolean;
+  summary: string;
+  /** Type-only: the result's shape. */
+  result?: R;
+}
+
+export function command<R>() {
+  return <P extends z.ZodType>(spec: { params: P; mutates: boolean; summary: string }): CommandSpec<P, R> => spec;
+}
+
+const none = z.object({}).strict();
+
+export interface SecretState {
+  set: boolean;
+  /** A masked hint like "••••3f9a", never the whole value. */
+  hint?: string;
+}
+
+export interface SettingsView {
+  settings: Settings;
+  secrets: Record<string, SecretState>;
+  /** Keys that cannot change any more, with the reason (e.g. the pod's URL after the first start). */
+  locked: Record<string, string>;
+}
+
+export const commands = {
+  "status.get": command<StatusSnapshot>()({ params: none, mutates: false, summary: "The status snapshot." }),
+  "pod.start": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Start the pod and everything in front of it." }),
+  "pod.stop": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Stop the pod and everything in front of it." }),
+  "pod.restart": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Restart the pod." }),
+  "settings.get": command<SettingsView>()({ params: none, mutates: false, summary: "All settings, and which secrets are set." }),
+  "settings.set": command<SettingsView>()({
+    params: z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+    mutates: true,
+    summary: "Change settings (dotted key -> value); validated as a whole, saved atomically.",
+  }),
+  "logs.tail": command<{ lines: LogLine[] }>()({
+    params: z.object({ lines: z.number().int().min(1).max(5000).default(200) }).strict(),
+    mutates: false,
+    summary: "The last log lines.",
+  }),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandParams<K extends CommandName> = z.input<Commands[K]["params"]>;
+export type ParsedParams<K extends CommandName> = z.output<Commands[K]["params"]>;
+export type CommandResult<K extends CommandName> = NonNullable<Commands[K]["result"]>;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}
+
+/** Server-sent events on /api/events: the event name and its data. */
+export interface ApiEvents {
+  status: StatusSnapshot;
+  log: LogLine;
+}
+
+/** The body of every failed request. */
+export interface ApiErrorBody {
+  error: UserErrorInfo;
+}
+
+export const apiPaths = {
+  status: "/api/status",
+  events: "/api/events",
+  session: "/api/session",
+  command: (name: CommandName) => `/api/${name}`,
+} as const;

@@ -1,0 +1,52 @@
+import type { PodStatus } from "./pod";
+import type { ProxyStatus } from "./proxy";
+import type { CertsStatus } from "./certs";
+import type { PortsStatus } from "./ports";
+import type { DnsStatus } from "./dns";
+import type { ServiceStatus, Tone } from "./service-status";
+
+export interface DaemonStatus {
+  version: string;
+  pid: number;
+  startedAt: number;
+  dataDir: string;
+  /** Things the user should know about the daemon itself, e.g. a settings file that was moved aside. */
+  notices: string[];
+}
+
+/** The status snapshot: `GET /api/status`, `podhost status --json`, every `status` event. */
+export interface StatusSnapshot {
+  daemon: DaemonStatus;
+  pod: PodStatus;
+  proxy: ProxyStatus;
+  certs: CertsStatus;
+  ports: PortsStatus;
+  dns: DnsStatus;
+}
+
+export const serviceNames = ["pod", "proxy", "certs", "ports", "dns"] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+const toneByState: Record<string, Tone> = {
+  running: "ok", valid: "ok", mapped: "ok", published: "ok",
+  starting: "busy", stopping: "busy", issuing: "busy", discovering: "busy", updating: "busy", waiting: "busy",
+  degraded: "warn", expiring: "warn", "not-configured": "warn", none: "warn",
+  crashed: "error", failed: "error", unsupported: "error",
+  stopped: "off", off: "off",
+};
+
+export function toneOf(status: ServiceStatus): Tone {
+  return toneByState[status.state] ?? "warn";
+}
+
+/** The tray's one word: the worst of what matters for the pod being up. */
+export type OverallState = "stopped" | "starting" | "running" | "failing";
+
+export function overallState(snapshot: StatusSnapshot): OverallState {
+  const pod = snapshot.pod.state;
+  if (pod === "crashed" || pod === "degraded") return "failing";
+  if (pod === "starting" || pod === "stopping") return "starting";
+  if (pod !== "running") return "stopped";
+  const others = [snapshot.proxy, snapshot.certs, snapshot.ports, snapshot.dns].map(toneOf);
+  return others.includes("error") ? "failing" : "running";
+}
