@@ -50,7 +50,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const handlers = createHandlers(host, logs);
   const uiFiles = await loadUiFiles(options.uiDir);
   let port = 0;
-  const serverOptions = { host, logs, handlers, token, uiFiles, port: () => port };
+  const shutdown = new AbortController();
+  const serverOptions = { host, logs, handlers, token, uiFiles, port: () => port, shutdown: shutdown.signal };
   const tcp = createControlServer("tcp", serverOptions);
   const socket = createControlServer("socket", serverOptions);
 
@@ -67,6 +68,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const stop = () =>
     (stopping ??= (async () => {
       logs.logger("daemon").info("Shutting down.");
+      shutdown.abort();
       tcp.closeAllConnections();
       socket.closeAllConnections();
       await Promise.all([closeServer(tcp), closeServer(socket)]);

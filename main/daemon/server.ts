@@ -17,6 +17,8 @@ export interface ControlServerOptions {
   uiFiles: Map<string, UiFile>;
   /** The loopback port, known once the TCP listener is bound (Host and Origin are checked against it). */
   port: () => number;
+  /** Aborted when the daemon stops: event streams end cleanly, so followers see the end. */
+  shutdown: AbortSignal;
 }
 
 const maxBodyBytes = 1 << 20;
@@ -117,10 +119,13 @@ function streamEvents(options: ControlServerOptions, req: IncomingMessage, res: 
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
   heartbeat.unref();
   req.socket.setTimeout(0);
+  const end = () => res.end();
+  options.shutdown.addEventListener("abort", end, { once: true });
   res.on("close", () => {
     clearInterval(heartbeat);
     unsubscribeStatus();
     unsubscribeLogs();
+    options.shutdown.removeEventListener("abort", end);
   });
 }
 

@@ -1,0 +1,70 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built `podhost` command as a user would. */
+export function podhost(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, "--data-dir", dataDir, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Run `podhost` in the background, reading its output as it comes. */
+export function spawnPodhost(dataDir: string, args: string[]): { output: () => string; exited: Promise<number | null>; child: ChildProcess } {
+  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
+}
+
+export interface ServedPodhost {
+  child: ChildProcess;
+  uiUrl: string;
+  origin: string;
+  token: string;
+  output: () => string;
+  /** SIGTERM, and the exit code once it is gone. */
+  stop(): Promise<number | null>;
+}
+
+/** `podhost serve` on a free port; resolves once it printed its UI address. */
+export function servePodhost(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServedPodhost> {
+  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "serve", "--ui-port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = /podhost UI: (http:\/\/127\.0\.0\.1:\d+\/)#token=(\S+)/.exec(output);
+      if (match) {
+        child.stdout.off("data", onData);
+        child.stdout.on("data", (more: Buffer) => (output += more.toString("utf8")));
+        resolve({
+          child,
+          uiUrl: `${match[1]}#token=${match[2]}`,
+          origin: match[1]!.replace(/\/$/, ""),
+          token: match[2]!,
+          output: () => output,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    void exited.then((code) => reject(new Error(`podhost serve exited (${code}) before printing its UI address:\n${output}`)));
+  });
+}
