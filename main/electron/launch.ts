@@ -1,5 +1,6 @@
 import { spawn, execFile } from "node:child_process";
 import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export type LaunchResult = { ok: true } | { ok: false; reason: string };
@@ -33,7 +34,8 @@ function electronBinary(): string | undefined {
     // In plain Node, the electron package exports the path of its binary, and throws if there is none.
     const resolved = require.resolve("electron");
     delete require.cache[resolved];
-    return require("electron") as string;
+    const binary = require("electron") as string;
+    return existsSync(binary) ? binary : undefined;
   } catch {
     return undefined;
   }

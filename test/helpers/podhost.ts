@@ -20,8 +20,8 @@ export function podhost(dataDir: string, args: string[], env: NodeJS.ProcessEnv 
 }
 
 /** Run `podhost` in the background, reading its output as it comes. */
-export function spawnPodhost(dataDir: string, args: string[]): { output: () => string; exited: Promise<number | null>; child: ChildProcess } {
-  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function spawnPodhost(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): { output: () => string; exited: Promise<number | null>; child: ChildProcess } {
+  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
