@@ -1,0 +1,120 @@
+import { useEffect, useState, useSyncExternalStore, type MouseEvent } from "react";
+import { overallState, type StatusSnapshot } from "../shared/status";
+import { isUnauthorized, onUnauthorized } from "./api";
+import { startLive, useAnnouncement, useConnection, useStatus } from "./live";
+import { href, useRoute, type Route } from "./router";
+import { overallTone } from "./words";
+import { StatePill } from "./components/StatePill";
+import { StatusPage } from "./pages/StatusPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { LogsPage } from "./pages/LogsPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { UnauthorizedPage } from "./pages/UnauthorizedPage";
+
+const navItems = [
+  { page: "status", label: "Status" },
+  { page: "settings", label: "Settings" },
+  { page: "logs", label: "Logs" },
+] as const;
+
+export function App() {
+  const unauthorized = useSyncExternalStore(onUnauthorized, isUnauthorized);
+  useEffect(() => (unauthorized ? undefined : startLive()), [unauthorized]);
+  return unauthorized ? <UnauthorizedPage /> : <Shell />;
+}
+
+function Shell() {
+  const route = useRoute();
+  const status = useStatus();
+  const announcement = useAnnouncement();
+
+  // The skip link must not change the hash: the hash is the route.
+  const skipToContent = (event: MouseEvent) => {
+    event.preventDefault();
+    document.getElementById("main")?.focus();
+  };
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main" onClick={skipToContent}>
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <span className="brand">podhost</span>
+          <OverallState status={status} />
+          <nav aria-label="Main" className="mainnav">
+            <ul>
+              {navItems.map((item) => (
+                <li key={item.page}>
+                  <a href={href(item.page)} aria-current={route.page === item.page ? "page" : undefined}>
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </div>
+      </header>
+      <ConnectionBanner />
+      <main id="main" className="content" tabIndex={-1}>
+        {status ? <Notices notices={status.daemon.notices} /> : null}
+        <Page route={route} />
+      </main>
+      <div className="visually-hidden" aria-live="polite" aria-atomic="true" data-announcer="">
+        {announcement}
+      </div>
+    </div>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case "status":
+      return <StatusPage />;
+    case "settings":
+      return <SettingsPage section={route.section} />;
+    case "logs":
+      return <LogsPage />;
+    default:
+      return <NotFoundPage path={route.path} />;
+  }
+}
+
+function OverallState({ status }: { status: StatusSnapshot | null }) {
+  const state = status ? overallState(status) : undefined;
+  return (
+    <p className="overall" data-overall-state={state ?? "unknown"}>
+      <span className="visually-hidden">Overall state: </span>
+      {state ? <StatePill state={state} tone={overallTone[state]} /> : <StatePill state="checking" tone="off" />}
+    </p>
+  );
+}
+
+function ConnectionBanner() {
+  const connection = useConnection();
+  return (
+    <div className="connection" role="status">
+      {connection === "reconnecting" ? <p className="banner">Lost touch with podhost: reconnecting…</p> : null}
+    </div>
+  );
+}
+
+/** What the daemon wants the user to know about itself (e.g. a broken settings file moved aside). */
+function Notices({ notices }: { notices: string[] }) {
+  const [dismissed, setDismissed] = useState<string[]>([]);
+  const visible = notices.filter((notice) => !dismissed.includes(notice));
+  if (visible.length === 0) return null;
+  return (
+    <div className="notices">
+      {visible.map((notice) => (
+        <div className="notice" role="alert" key={notice}>
+          <p>{notice}</p>
+          <button type="button" className="button small" aria-label="Dismiss notice" onClick={() => setDismissed([...dismissed, notice])}>
+            Dismiss
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

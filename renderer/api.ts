@@ -1,0 +1,89 @@
+import { apiPaths, type CommandName, type CommandParams, type CommandResult } from "../shared/api";
+import { isUserErrorInfo, type UserErrorInfo } from "../shared/errors";
+
+/**
+ * The UI's only way to the daemon: `POST /api/<command>` with JSON, authenticated by the
+ * session cookie that `openSession` obtained from the link's one-time token.
+ */
+export class ApiError extends Error {
+  readonly info: UserErrorInfo;
+  readonly httpStatus: number;
+
+  constructor(info: UserErrorInfo, httpStatus: number) {
+    super(info.message);
+    this.name = "ApiError";
+    this.info = info;
+    this.httpStatus = httpStatus;
+  }
+}
+
+// A 401 anywhere means the cookie is missing or stale: the whole UI switches to the "open the link" screen.
+const unauthorizedListeners = new Set<() => void>();
+let unauthorized = false;
+
+export function isUnauthorized(): boolean {
+  return unauthorized;
+}
+
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export function markUnauthorized(): void {
+  if (unauthorized) return;
+  unauthorized = true;
+  for (const listener of unauthorizedListeners) listener();
+}
+
+async function post(path: string, body: unknown, what: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError({ code: "unreachable", message: `Could not reach podhost to ${what}.`, fix: "Check that podhost is still running, then try again." }, 0);
+  }
+  if (response.status === 401) markUnauthorized();
+  const text = await response.text();
+  const json = parseJson(text);
+  if (!response.ok) {
+    const error = (json as { error?: unknown } | undefined)?.error;
+    const info: UserErrorInfo = isUserErrorInfo(error)
+      ? error
+      : { code: `http-${response.status}`, message: `podhost answered ${response.status} ${response.statusText} when asked to ${what}.`, fix: "The Logs page may say more." };
+    throw new ApiError(info, response.status);
+  }
+  return json;
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run a control API command with typed params and result. */
+export async function call<K extends CommandName>(name: K, params: CommandParams<K>): Promise<CommandResult<K>> {
+  return (await post(apiPaths.command(name), params, `run "${name}"`)) as CommandResult<K>;
+}
+
+/**
+ * Run a command named at run time (a status card's next action). Commands the daemon gained after
+ * this build still go through: the daemon is the judge of what exists.
+ */
+export async function callByName(name: string, params: Record<string, unknown> = {}): Promise<unknown> {
+  return post(`/api/${encodeURIComponent(name)}`, params, `run "${name}"`);
+}
+
+/** Exchange the link's one-time token for the session cookie. */
+export async function openSession(token: string): Promise<void> {
+  await post(apiPaths.session, { token }, "open a session");
+}

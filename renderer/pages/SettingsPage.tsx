@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState } from "react";
+import type { SettingsView } from "../../shared/api";
+import type { UserErrorInfo } from "../../shared/errors";
+import { applySettingsChanges, getPath } from "../../shared/settings";
+import { call } from "../api";
+import { useStatus } from "../live";
+import { href } from "../router";
+import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
+import { PageHeading } from "../components/PageHeading";
+import { fieldSpecs, type FieldSpec } from "../settings/fields";
+import { groupFields, sectionIdFor, type SectionId } from "../settings/sections";
+import { draftOf, valueOf, type Draft } from "../settings/values";
+import { fieldForError, SettingsSection, type SaveResult } from "../settings/SettingsSection";
+import { fieldId } from "../settings/SettingField";
+import { settingsExtras } from "../settings/extras";
+
+const groups = groupFields(fieldSpecs());
+
+/** The changes a section's drafts make to the saved settings; secrets only when something was typed. */
+function changesOf(fields: FieldSpec[], drafts: Record<string, Draft>, view: SettingsView): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const field of fields) {
+    const draft = drafts[field.key];
+    if (draft === undefined || view.locked[field.key] !== undefined) continue;
+    if (field.kind.type === "secret") {
+      if (draft !== "") changes[field.key] = draft;
+      continue;
+    }
+    const value = valueOf(field, draft);
+    if (JSON.stringify(value) !== JSON.stringify(getPath(view.settings, field.key))) changes[field.key] = value;
+  }
+  return changes;
+}
+
+export function SettingsPage({ section }: { section?: string }) {
+  const status = useStatus();
+  const [view, setView] = useState<SettingsView | null>(null);
+  const [loadError, setLoadError] = useState<UserErrorInfo | null>(null);
+  const [drafts, setDrafts] = useState<Record<string, Draft>>({});
+  const [results, setResults] = useState<Partial<Record<SectionId, SaveResult>>>({});
+  const [saving, setSaving] = useState<SectionId | null>(null);
+
+  const reload = useCallback(
+    () =>
+      call("settings.get", {}).then(
+        (next) => {
+          setView(next);
+          setLoadError(null);
+        },
+        (error: unknown) => setLoadError(toErrorInfo(error)),
+      ),
+    [],
+  );
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  // #/settings/<section> (e.g. a status card's action) brings that section into view.
+  const targetId = section ? sectionIdFor(section) : undefined;
+  const loaded = view !== null;
+  useEffect(() => {
+    if (!targetId || !loaded) return;
+    const heading = document.getElementById(`settings-${targetId}-title`);
+    heading?.scrollIntoView({ block: "start" });
+    heading?.focus({ preventScroll: true });
+  }, [targetId, loaded]);
+
+  const setResult = (id: SectionId, result: SaveResult | undefined) => setResults((current) => ({ ...current, [id]: result }));
+
+  const save = async (id: SectionId, fields: FieldSpec[]) => {
+    if (!view) return;
+    let changes: Record<string, unknown>;
+    try {
+      changes = changesOf(fields, drafts, view);
+      const settingsChanges = Object.fromEntries(Object.entries(changes).filter(([key]) => !fields.some((f) => f.key === key && f.kind.type === "secret")));
+      applySettingsChanges(view.settings, settingsChanges);
+    } catch (error) {
+      showError(id, fields, toErrorInfo(error));
+      return;
+    }
+    if (Object.keys(changes).length === 0) {
+      setResult(id, { saved: "Nothing to save: no changes." });
+      return;
+    }
+    setSaving(id);
+    setResult(id, undefined);
+    try {
+      setView(await call("settings.set", { changes }));
+      setDrafts((current) => Object.fromEntries(Object.entries(current).filter(([key]) => !fields.some((f) => f.key === key))));
+      setResult(id, { saved: "Saved" });
+    } catch (error) {
+      showError(id, fields, toErrorInfo(error));
+    } finally {
+      setSaving(null);
+    }
+  };
+
+  const showError = (id: SectionId, fields: FieldSpec[], error: UserErrorInfo) => {
+    setResult(id, { error });
+    const field = fieldForError(fields, error.field);
+    if (field) document.getElementById(fieldId(field.key))?.focus();
+  };
+
+  const change = (id: SectionId, field: FieldSpec, draft: Draft) => {
+    setDrafts((current) => ({ ...current, [field.key]: draft }));
+    setResult(id, undefined);
+  };
+
+  return (
+    <>
+      <PageHeading title="Settings" />
+      <nav className="subnav" aria-label="Settings sections">
+        <ul>
+          {groups.map(({ section: s }) => (
+            <li key={s.id}>
+              <a href={href(`settings/${s.id}`)} aria-current={targetId === s.id ? "location" : undefined}>
+                {s.title}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {loadError ? (
+        <div className="load-error">
+          <ErrorNote error={loadError} />
+          <button type="button" className="button" onClick={() => void reload()}>
+            Try again
+          </button>
+        </div>
+      ) : null}
+      {!view ? (
+        loadError ? null : <p role="status">Loading settings…</p>
+      ) : (
+        <div className="sections">
+          {groups.map(({ section: s, fields }) => {
+            const Extras = settingsExtras[s.id] ?? [];
+            return (
+              <SettingsSection
+                key={s.id}
+                section={s}
+                fields={fields}
+                view={view}
+                draftFor={(field) => drafts[field.key] ?? draftOf(field, getPath(view.settings, field.key))}
+                onChange={(field, draft) => change(s.id, field, draft)}
+                onSave={() => void save(s.id, fields)}
+                saving={saving === s.id}
+                result={results[s.id]}
+              >
+                {Extras.map((Extra, index) => (
+                  <Extra key={index} view={view} status={status} reload={reload} />
+                ))}
+              </SettingsSection>
+            );
+          })}
+        </div>
+      )}
+    </>
+  );
+}

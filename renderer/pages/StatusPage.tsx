@@ -1,0 +1,38 @@
+import type { StatusSnapshot } from "../../shared/status";
+import { useStatus } from "../live";
+import { PodControls } from "../status/PodControls";
+import { ProcessTable } from "../status/ProcessTable";
+import { ServiceCard } from "../status/ServiceCard";
+import { statusCardExtras } from "../status/extras";
+import { PageHeading } from "../components/PageHeading";
+
+/** The order a user reads: is my pod up, and is everything in front of it working? */
+const cardOrder = ["pod", "proxy", "ports", "dns", "certs"] as const;
+
+export function StatusPage() {
+  const status = useStatus();
+  return (
+    <>
+      <PageHeading title="Status" />
+      {status ? <StatusCards status={status} /> : <p role="status">Asking podhost for its status…</p>}
+    </>
+  );
+}
+
+function StatusCards({ status }: { status: StatusSnapshot }) {
+  return (
+    <>
+      <PodControls state={status.pod.state} />
+      <div className="cards">
+        {cardOrder.map((name) => (
+          <ServiceCard key={name} name={name} status={status[name]}>
+            {name === "pod" ? <ProcessTable processes={status.pod.processes} /> : null}
+            {(statusCardExtras[name] ?? []).map((Extra, index) => (
+              <Extra key={index} status={status} />
+            ))}
+          </ServiceCard>
+        ))}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import type { ComponentType } from "react";
+import type { SettingsView } from "../../shared/api";
+import type { StatusSnapshot } from "../../shared/status";
+import type { SectionId } from "./sections";
+
+/**
+ * Extension point: capability widgets shown in a Settings section, below its generated fields
+ * (e.g. Domain & DNS "Update now", Certificates "Download the certificate", Network "Existing
+ * web server" snippet). Add a component to its section's list. Use components/CommandButton for
+ * a button that runs a control API command; call `reload` after a command that changes settings.
+ */
+export interface SettingsExtraProps {
+  view: SettingsView;
+  status: StatusSnapshot | null;
+  reload: () => Promise<void>;
+}
+
+export const settingsExtras: Partial<Record<SectionId, ComponentType<SettingsExtraProps>[]>> = {};

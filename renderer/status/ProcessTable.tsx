@@ -1,0 +1,39 @@
+import type { PodProcessStatus } from "../../shared/pod";
+import { formatDuration, stateWord } from "../words";
+import { useNow } from "./useNow";
+
+const processTone: Record<PodProcessStatus["state"], string> = { running: "ok", starting: "busy", backoff: "warn", crashed: "error", stopped: "off" };
+
+/** The pod's processes: what runs, since when, and how often it had to be restarted. */
+export function ProcessTable({ processes }: { processes: PodProcessStatus[] }) {
+  const now = useNow();
+  if (processes.length === 0) return null;
+  return (
+    <table className="processes">
+      <caption>Processes</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">State</th>
+          <th scope="col">PID</th>
+          <th scope="col">Restarts</th>
+          <th scope="col">Uptime</th>
+        </tr>
+      </thead>
+      <tbody>
+        {processes.map((process) => (
+          <tr key={process.name} data-process={process.name}>
+            <th scope="row">{process.name}</th>
+            <td>
+              <span className={`dot tone-${processTone[process.state]}`} aria-hidden="true" />
+              {stateWord(process.state)}
+            </td>
+            <td>{process.pid ?? "–"}</td>
+            <td>{process.restarts}</td>
+            <td>{process.state === "running" && process.startedAt ? formatDuration(now - process.startedAt) : "–"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
