@@ -1,0 +1,90 @@
+import { readFile, readdir, readlink } from "node:fs/promises";
+import { createServer } from "node:net";
+import { basename } from "node:path";
+
+/** The program listening on a TCP port, as /proc tells it. */
+export interface PortHolder {
+  pid: number;
+  /** Short program name, e.g. "nginx" (from /proc/<pid>/comm). */
+  program: string;
+  /** Its command line, for the curious (may be empty when unreadable). */
+  commandLine: string;
+}
+
+/** Whether a TCP listener can bind `port` on `host` right now. */
+export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The first port after `port` (within 100) that is free on `host`, else undefined. */
+export async function nextFreePort(port: number, host = "127.0.0.1"): Promise<number | undefined> {
+  for (let candidate = port + 1; candidate <= Math.min(65535, port + 100); candidate++) {
+    if (await isPortFree(candidate, host)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Who listens on TCP `port` (any address, IPv4 or IPv6). Linux only: reads /proc/net/tcp{,6}
+ * for the socket inode, then finds the process holding that inode in /proc/<pid>/fd. Undefined
+ * when not on Linux, when nobody listens, or when the holder belongs to a user we cannot inspect.
+ */
+export async function findPortHolder(port: number): Promise<PortHolder | undefined> {
+  if (process.platform !== "linux") return undefined;
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const inode of listeningInodes(await readIfExists(table), port)) inodes.add(inode);
+  }
+  if (inodes.size === 0) return undefined;
+  for (const pid of await listPids()) {
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or another user's process
+    }
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode && inodes.has(inode)) return describeProcess(pid);
+    }
+  }
+  return undefined;
+}
+
+/** "nginx (pid 812)" or "another program" when unknown: the wording every port error uses. */
+export function describeHolder(holder: PortHolder | undefined): string {
+  return holder ? `${holder.program} (pid ${holder.pid})` : "another program";
+}
+
+function listeningInodes(table: string, port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes: string[] = [];
+  for (const line of table.split("\n").slice(1)) {
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10) continue;
+    const localPort = fields[1]!.split(":")[1];
+    if (localPort === hexPort && fields[3] === "0A" /* LISTEN */) inodes.push(fields[9]!);
+  }
+  return inodes;
+}
+
+async function listPids(): Promise<number[]> {
+  const entries = await readdir("/proc");
+  return entries.filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+async function describeProcess(pid: number): Promise<PortHolder> {
+  const comm = (await readIfExists(`/proc/${pid}/comm`)).trim();
+  const cmdline = (await readIfExists(`/proc/${pid}/cmdline`)).split("\0").filter(Boolean);
+  return { pid, program: comm || (cmdline[0] ? basename(cmdline[0]) : "unknown"), commandLine: cmdline.join(" ") };
+}
+
+async function readIfExists(path: string): Promise<string> {
+  return readFile(path, "utf8").catch(() => "");
+}
