@@ -1,0 +1,44 @@
+import type { DoctorReport } from "../../shared/doctor";
+import type { PortsStatus } from "../../shared/ports";
+import type { ServiceStatus } from "../../shared/service-status";
+import type { Settings } from "../../shared/settings";
+import type { ProxyListeners } from "../contracts";
+import { diagnose, type DoctorProbes } from "./diagnose";
+import { realProbes } from "./probes";
+
+export interface DoctorDeps {
+  settings: () => Settings;
+  podStatus: () => ServiceStatus;
+  proxyListeners: () => ProxyListeners;
+  portsStatus: () => PortsStatus;
+  /** Replace some of the real probes (tests, or a resolver of the user's choice). */
+  probes?: Partial<DoctorProbes>;
+}
+
+export interface Doctor {
+  /** Check every hop from the internet to the pod (`doctor.run`, `podhost doctor`). */
+  run(): Promise<DoctorReport>;
+}
+
+export function createDoctor(deps: DoctorDeps): Doctor {
+  const probes: DoctorProbes = { ...realProbes, ...deps.probes };
+  return {
+    run() {
+      const settings = deps.settings();
+      return diagnose(
+        {
+          domain: settings.domain,
+          httpsPort: deps.proxyListeners().httpsPort,
+          externalHttpsPort: settings.ports.externalHttpsPort,
+          upnp: settings.ports.upnp,
+          pod: deps.podStatus(),
+          ports: deps.portsStatus(),
+        },
+        probes,
+      );
+    },
+  };
+}
+
+export type { CertificateProbe, DoctorFacts, DoctorProbes } from "./diagnose";
+export { diagnose } from "./diagnose";

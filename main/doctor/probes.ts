@@ -1,0 +1,54 @@
+import { promises as dns } from "node:dns";
+import { connect as tcpConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { lanInterfaces } from "../ports/lan";
+import type { CertificateProbe, DoctorProbes } from "./diagnose";
+
+const probeTimeoutMs = 3000;
+
+/** The doctor's real questions: TLS to the local proxy, DNS, a TCP connection to the public address. */
+export const realProbes: DoctorProbes = {
+  proxyCertificate,
+  lanAddresses: () => lanInterfaces().map((i) => i.address),
+  resolve: async (domain) => dns.resolve4(domain).catch(() => []),
+  hairpin,
+  now: () => Date.now(),
+};
+
+function proxyCertificate(port: number, servername: string): Promise<CertificateProbe> {
+  return new Promise((resolve) => {
+    // Not rejecting lets us see (and name) a wrong or self-signed certificate.
+    const socket = tlsConnect({ host: "127.0.0.1", port, ...(servername ? { servername } : {}), rejectUnauthorized: false, timeout: probeTimeoutMs });
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const names = (cert.subjectaltname ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.startsWith("DNS:"))
+        .map((s) => s.slice(4));
+      if (!names.length && typeof cert.subject?.CN === "string") names.push(cert.subject.CN);
+      resolve({ answered: true, names, validTo: Date.parse(cert.valid_to), trusted: socket.authorized });
+      socket.destroy();
+    });
+    socket.once("timeout", () => {
+      resolve({ answered: false, error: `no TLS answer within ${probeTimeoutMs / 1000} s` });
+      socket.destroy();
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve({ answered: false, error: error.code === "ECONNREFUSED" ? "connection refused" : error.message }));
+  });
+}
+
+function hairpin(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: ip, port, timeout: probeTimeoutMs });
+    socket.once("connect", () => {
+      resolve(true);
+      socket.destroy();
+    });
+    socket.once("timeout", () => {
+      resolve(false);
+      socket.destroy();
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { port } from "./schema-helpers";
+import type { ServiceStatus } from "./service-status";
+
+/** Settings > Network: the router. Off until the user turns it on. */
+export const portsSettings = z.object({
+  upnp: z
+    .boolean({ error: "ports.upnp is true or false." })
+    .default(false)
+    .describe(
+      "Open the proxy's ports on the router automatically (UPnP IGD, NAT-PMP as the fallback). This makes the pod's HTTPS port (and HTTP when ports.mapHttp is on) reachable from the whole internet; podhost's control API is never opened.",
+    ),
+  externalHttpsPort: port("ports.externalHttpsPort")
+    .default(443)
+    .describe("The port the internet uses for the pod's HTTPS. Not 443 means the port becomes part of the pod's address (https://domain:PORT/) for good."),
+  mapHttp: z.boolean({ error: "ports.mapHttp is true or false." }).default(false).describe("Also open the HTTP port (for ACME HTTP-01 certificates and redirects)."),
+  externalHttpPort: port("ports.externalHttpPort").default(80).describe("The port the internet uses for HTTP when ports.mapHttp is on (ACME HTTP-01 needs 80)."),
+  discoveryTimeoutMs: z
+    .number({ error: "ports.discoveryTimeoutMs must be a number of milliseconds from 1000 to 60000." })
+    .int("ports.discoveryTimeoutMs must be a whole number of milliseconds.")
+    .min(1000, "ports.discoveryTimeoutMs must be from 1000 to 60000.")
+    .max(60000, "ports.discoveryTimeoutMs must be from 1000 to 60000.")
+    .default(5000)
+    .describe("How long podhost looks for the router before it says none was found (milliseconds)."),
+});
+export type PortsSettings = z.infer<typeof portsSettings>;
+
+export type PortsState = "off" | "discovering" | "mapped" | "failed" | "unsupported";
+
+/** How the router talks: UPnP IGD (v2 can pick a free port itself) or NAT-PMP. */
+export type RouterKind = "upnp-igd2" | "upnp-igd1" | "nat-pmp";
+
+/** What sits between the router and the internet, judged from the router's WAN address. */
+export type NatType = "unknown" | "public" | "double-nat" | "cgnat" | "no-public-address";
+
+export type MappingPurpose = "https" | "http";
+
+export interface PortMappingStatus {
+  purpose: MappingPurpose;
+  protocol: "TCP";
+  externalPort: number;
+  internalClient: string;
+  internalPort: number;
+  /** 0 = permanent (the router accepts no other); deleted on stop and after a crash. */
+  leaseSeconds: number;
+  /** Seconds until the lease runs out, at the time of the snapshot (undefined when permanent). */
+  leaseLeftSeconds?: number;
+}
+
+export interface RouterInfo {
+  kind: RouterKind;
+  /** The router's LAN address. */
+  address: string;
+  /** This PC's address on the router's network (where the mappings point). */
+  lanAddress: string;
+}
+
+export interface PortsStatus extends ServiceStatus {
+  state: PortsState;
+  natType?: NatType;
+  externalIp?: string;
+  router?: RouterInfo;
+  mappings?: PortMappingStatus[];
+}
+
+/** Before the pod's first start: does the router take external 443, and what will the pod's address be? */
+export interface PodAddressCheck {
+  /** The external HTTPS port the router accepts (443 when possible). Undefined when no router answered. */
+  externalPort?: number;
+  accepted443: boolean;
+  /** https://domain/ or https://domain:PORT/ */
+  podUrl: string;
+  message: string;
+}
+
+/** Judge the router's WAN address: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
+export function classifyExternalIp(ip: string | undefined): NatType {
+  const octets = parseIpv4(ip);
+  if (!octets) return "no-public-address";
+  const [a, b] = octets as [number, number, number, number];
+  if (a === 100 && b >= 64 && b <= 127) return "cgnat";
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "double-nat";
+  if (a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254)) return "no-public-address";
+  return "public";
+}
+
+function parseIpv4(ip: string | undefined): number[] | undefined {
+  const parts = (ip ?? "").trim().split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
+  const octets = parts.map(Number);
+  return octets.every((o) => o === 0) ? undefined : octets;
+}
+
+/** What a non-public NAT type means for the user, and what they can do instead. */
+export function explainNat(natType: NatType, externalIp: string | undefined): { message: string; fix: string } | undefined {
+  switch (natType) {
+    case "double-nat":
+      return {
+        message: `Your router's own internet address (${externalIp}) is a private one: another router sits between it and the internet (double NAT), so opening ports on this router alone cannot make the pod reachable.`,
+        fix: "Put the provider's modem-router in bridge mode, or forward the port on that outer router to this router as well, or reach the pod through a tunnel (a small rented server or a tunnel service).",
+      };
+    case "cgnat":
+      return {
+        message: `Your router's internet address (${externalIp}) is in 100.64.0.0/10: your provider shares one public address among many customers (carrier-grade NAT), so no port can be opened for you.`,
+        fix: "Ask your provider for a public IPv4 address (often free or a small fee), or reach the pod through a tunnel (a small rented server or a tunnel service).",
+      };
+    case "no-public-address":
+      return {
+        message: "Your router says it has no public internet address: it is probably behind another router (double NAT) or your provider's carrier-grade NAT, so port forwarding cannot work.",
+        fix: "Check the router's internet connection; if it is online, put the provider's modem-router in bridge mode, ask your provider for a public IPv4 address, or use a tunnel.",
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The pod's address for an external HTTPS port: diaspora* keeps it for good. */
+export function podUrl(domain: string, externalPort: number): string {
+  return externalPort === 443 ? `https://${domain}/` : `https://${domain}:${externalPort}/`;
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DoctorReport } from "../../shared/doctor";
+import { tempDir } from "../helpers/temp";
+import { requireTool } from "../helpers/tools";
+import { PortsAgent } from "../net/agent-client";
+import { homeAddress, HomeNetwork } from "../net/harness";
+
+const proxy = { httpsPort: 8443, httpPort: 8080 };
+const halfLease = 1800_000;
+
+describe("port mapping against a real miniupnpd (IGD v2, default rules)", () => {
+  let network: HomeNetwork;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const agents: PortsAgent[] = [];
+
+  const startAgent = async (dataDir: string, externalHttpsPort: number) => {
+    const agent = await PortsAgent.start(network, { dataDir, ...proxy, ports: { upnp: true, externalHttpsPort, discoveryTimeoutMs: 3000 } });
+    agents.push(agent);
+    return agent;
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    network = await HomeNetwork.create({ dir: dir.path });
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.kill();
+    await network?.teardown();
+    await dir?.cleanup();
+  });
+
+  let agent: PortsAgent;
+
+  it("discovers the router, maps the HTTPS port to the proxy and reads it back", async () => {
+    agent = await startAgent(`${dir.path}/main`, 9443);
+    const status = await agent.call("start");
+    expect(status).toMatchObject({ state: "mapped", natType: "public", externalIp: network.wanAddress, router: { kind: "upnp-igd2", lanAddress: homeAddress } });
+    expect(status.mappings).toEqual([expect.objectContaining({ purpose: "https", externalPort: 9443, internalClient: homeAddress, internalPort: 8443, leaseSeconds: 3600 })]);
+    expect(await network.upnpcList()).toContainEqual({ externalPort: 9443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
+  });
+
+  it("lets a connection from the internet side reach the proxy through the mapping", async () => {
+    await agent.call("serve", { port: proxy.httpsPort });
+    expect(await network.connectFromInternet(network.wanAddress, 9443)).toBe("podhost-proxy");
+  });
+
+  it("gives the router's public WAN address to dynamic DNS", async () => {
+    expect(await agent.call("externalIp")).toBe(network.wanAddress);
+  });
+
+  it("runs the doctor from inside the home network: router and DNS fine, hairpin not supported by this router", async () => {
+    const report = await agent.call<DoctorReport>("doctor", { domain: "pod.example.org", resolvesTo: [network.wanAddress] });
+    const state = Object.fromEntries(report.hops.map((h) => [h.id, h.state]));
+    expect(state).toMatchObject({ internet: "warn", dns: "ok", router: "ok", pc: "ok" });
+    expect(report.hops.find((h) => h.id === "router")!.reason).toMatch(/^The router \(192\.168\.77\.1\) forwards port 9443 to 192\.168\.77\.2:8443/);
+    expect(report.hops.find((h) => h.id === "internet")!.reason).toMatch(/hairpin NAT/);
+  });
+
+  it("renews the lease at half-life (a mapping lost in between comes back)", async () => {
+    const upnpc = requireTool("upnpc", ["/usr/bin/upnpc"]);
+    await network.exec(network.home, upnpc, ["-u", network.rootDescUrl, "-d", "9443", "TCP"]);
+    expect((await network.upnpcList()).map((m) => m.externalPort)).not.toContain(9443);
+    const status = await agent.call("advance", { ms: halfLease });
+    expect(status.state).toBe("mapped");
+    expect(status.mappings?.[0]?.leaseLeftSeconds).toBeGreaterThan(3500);
+    expect(await network.upnpcList()).toContainEqual({ externalPort: 9443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
+  });
+
+  it("finds the router again after it restarted and re-adds the mapping", async () => {
+    await network.stopRouter();
+    await network.startRouter();
+    expect(await network.upnpcList()).toEqual([]);
+    const status = await agent.call("advance", { ms: halfLease });
+    expect(status.state).toBe("mapped");
+    expect(await network.upnpcList()).toContainEqual({ externalPort: 9443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
+    expect(agent.stderr).toMatch(/looking for the router again/);
+  });
+
+  it("removes its mappings on stop and leaves other programs' mappings alone", async () => {
+    const upnpc = requireTool("upnpc", ["/usr/bin/upnpc"]);
+    await network.exec(network.home, upnpc, ["-u", network.rootDescUrl, "-e", "someone else", "-a", homeAddress, "7000", "7000", "TCP"]);
+    const status = await agent.call("stop");
+    expect(status.state).toBe("off");
+    const left = await network.upnpcList();
+    expect(left.filter((m) => m.description.startsWith("podhost"))).toEqual([]);
+    expect(left).toContainEqual(expect.objectContaining({ externalPort: 7000, description: "someone else" }));
+  });
+
+  it("says before the first start that the router refuses 443 and what the pod's address will be", async () => {
+    const fresh = await startAgent(`${dir.path}/check`, 443);
+    const check = await fresh.checkPodAddress("pod.example.org");
+    expect(check).toMatchObject({ accepted443: false, externalPort: 8443, podUrl: "https://pod.example.org:8443/" });
+    expect(check.message).toMatch(/forward port 443 to this PC by hand/);
+    expect((await network.upnpcList()).filter((m) => m.description.startsWith("podhost"))).toEqual([]);
+  });
+
+  it("falls back to a high port (AddAnyPortMapping) when the router refuses 443", async () => {
+    const fresh = agents[agents.length - 1]!;
+    const status = await fresh.call("start");
+    expect(status.state).toBe("mapped");
+    expect(status.mappings?.[0]).toMatchObject({ externalPort: 8443, internalPort: 8443 });
+    expect(await network.upnpcList()).toContainEqual({ externalPort: 8443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
+    await fresh.call("stop");
+  });
+
+  it("removes the mappings a killed podhost left behind at the next start", async () => {
+    const crashed = await startAgent(`${dir.path}/crash`, 9500);
+    expect((await crashed.call("start")).state).toBe("mapped");
+    await crashed.kill();
+    expect((await network.upnpcList()).map((m) => m.externalPort)).toContain(9500);
+
+    const next = await startAgent(`${dir.path}/crash`, 9501);
+    expect((await next.call("start")).state).toBe("mapped");
+    const ports = (await network.upnpcList()).map((m) => m.externalPort);
+    expect(ports).toContain(9501);
+    expect(ports).not.toContain(9500);
+    expect(next.stderr).toMatch(/removed external port 9500 left by an earlier run/);
+    await next.call("stop");
+  });
+});

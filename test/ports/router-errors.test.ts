@@ -1,0 +1,180 @@
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPortsService, type PortsService } from "../../main/ports";
+import { LogBus } from "../../main/log";
+import { settingsSchema } from "../../shared/settings";
+import type { PortsSettings } from "../../shared/ports";
+import { tempDir } from "../helpers/temp";
+import { ManualClock } from "../net/manual-clock";
+import { ScriptedIgd } from "./scripted-igd";
+
+const proxy = { httpsPort: 8443, httpPort: 8080 };
+
+describe("router replies a real router will not give on demand (scripted IGD)", () => {
+  let igd: ScriptedIgd;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let clock: ManualClock;
+  let logs: LogBus;
+  const services: PortsService[] = [];
+
+  const startService = async (ports: Partial<PortsSettings> = {}) => {
+    const service = createPortsService({
+      ctx: { dataDir: dir.path, log: logs.logger("ports"), clock },
+      proxyListeners: () => proxy,
+      network: { interfaces: () => [{ name: "lo", address: "127.0.0.1", netmask: "255.0.0.0" }], ssdpTarget: { address: "127.0.0.1", port: igd.ssdpPort }, natPmpGateways: async () => [] },
+    });
+    services.push(service);
+    await service.configure(settingsSchema.parse({ ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 1000, ...ports } }));
+    await service.start();
+    await service.settled();
+    return service;
+  };
+
+  const useIgd = async (version: 1 | 2) => {
+    await igd.close();
+    igd = new ScriptedIgd(version);
+    await igd.start();
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    clock = new ManualClock();
+    logs = new LogBus();
+    igd = new ScriptedIgd(2);
+    await igd.start();
+  });
+
+  afterEach(async () => {
+    for (const service of services.splice(0)) await service.stop();
+    await igd.close();
+    await dir.cleanup();
+  });
+
+  it("takes the next free high port on an IGD v1 router when the wanted one is taken (718)", async () => {
+    await useIgd(1);
+    igd.mappings.set(9443, { externalPort: 9443, internalClient: "127.0.0.9", internalPort: 80, description: "game console", leaseSeconds: 0 });
+    const service = await startService();
+    expect(service.status()).toMatchObject({ state: "mapped", router: { kind: "upnp-igd1" } });
+    expect(service.status().mappings?.[0]).toMatchObject({ externalPort: 9444, internalPort: 8443 });
+    expect(igd.mappings.get(9443)?.description).toBe("game console");
+  });
+
+  it("asks an IGD v2 router for any free port (AddAnyPortMapping) when the wanted one is taken (718)", async () => {
+    igd.mappings.set(9443, { externalPort: 9443, internalClient: "127.0.0.9", internalPort: 80, description: "game console", leaseSeconds: 0 });
+    const service = await startService();
+    expect(service.status().mappings?.[0]).toMatchObject({ externalPort: 9444 });
+    expect(igd.callsOf("AddAnyPortMapping")).toHaveLength(1);
+  });
+
+  it("retries with a permanent lease when the router only takes those (725) and deletes it on stop", async () => {
+    igd.script = ({ action, args }) => (action === "AddPortMapping" && args.NewLeaseDuration !== "0" ? 725 : undefined);
+    const service = await startService();
+    expect(service.status().mappings?.[0]).toMatchObject({ externalPort: 9443, leaseSeconds: 0 });
+    expect(igd.mappings.get(9443)?.leaseSeconds).toBe(0);
+    await service.stop();
+    expect(igd.mappings.size).toBe(0);
+  });
+
+  it("stops and tells the user when the router does not authorise the mapping (606)", async () => {
+    igd.script = ({ action }) => (action === "AddPortMapping" ? 606 : undefined);
+    const service = await startService();
+    const status = service.status();
+    expect(status.state).toBe("unsupported");
+    expect(status.message).toMatch(/refused to open the port.*606/);
+    expect(status.action?.label).toBe("Allow UPnP port mapping for this PC in the router's settings, or forward port 9443 to 127.0.0.1:8443 by hand in the router's settings.");
+    expect(igd.callsOf("AddPortMapping")).toHaveLength(1);
+  });
+
+  it("treats 'no such entry' (714) on delete as already removed", async () => {
+    const service = await startService();
+    expect(service.status().state).toBe("mapped");
+    igd.script = ({ action }) => (action === "DeletePortMapping" ? 714 : undefined);
+    await service.stop();
+    expect(service.status().state).toBe("off");
+    expect(JSON.parse(await readFile(join(dir.path, "ports", "journal.json"), "utf8"))).toEqual({ mappings: [] });
+    expect(logs.tail(50).filter((l) => l.level === "warn")).toEqual([]);
+  });
+
+  it("reports a full mapping table (728) once, without looping", async () => {
+    igd.script = ({ action }) => (action === "AddPortMapping" ? 728 : undefined);
+    const service = await startService();
+    expect(service.status()).toMatchObject({ state: "failed" });
+    expect(service.status().message).toMatch(/table of port mappings is full.*728/);
+    expect(service.status().action?.label).toMatch(/^Remove port forwardings you no longer use/);
+    expect(igd.callsOf("AddPortMapping")).toHaveLength(1);
+  });
+
+  it("reports a clash with other mechanisms (729) once", async () => {
+    igd.script = ({ action }) => (action === "AddPortMapping" ? 729 : undefined);
+    const service = await startService();
+    expect(service.status().message).toMatch(/clashes with another forwarding rule.*729/);
+    expect(igd.callsOf("AddPortMapping")).toHaveLength(1);
+  });
+
+  it("explains carrier-grade NAT (100.64.0.0/10) and maps nothing", async () => {
+    igd.externalIp = "100.72.4.9";
+    const service = await startService();
+    expect(service.status()).toMatchObject({ state: "unsupported", natType: "cgnat", externalIp: "100.72.4.9" });
+    expect(service.status().message).toMatch(/carrier-grade NAT/);
+    expect(service.status().action?.label).toMatch(/Ask your provider for a public IPv4 address/);
+    expect(await service.router.externalIp()).toBeUndefined();
+    expect(igd.callsOf("AddPortMapping")).toHaveLength(0);
+  });
+
+  it("explains double NAT when the router's WAN address is private", async () => {
+    igd.externalIp = "192.168.0.20";
+    const service = await startService();
+    expect(service.status()).toMatchObject({ state: "unsupported", natType: "double-nat" });
+    expect(service.status().message).toMatch(/another router sits between it and the internet \(double NAT\)/);
+  });
+
+  it("fails when the mapping read back points somewhere else", async () => {
+    igd.script = ({ action }) => {
+      if (action === "GetSpecificPortMappingEntry") igd.mappings.get(9443)!.internalClient = "127.0.0.7";
+      return undefined;
+    };
+    const service = await startService();
+    expect(service.status().state).toBe("failed");
+    expect(service.status().message).toMatch(/lists external port 9443 for 127\.0\.0\.7:8443, not for this PC/);
+  });
+
+  it("removes only podhost's own mappings left in the journal", async () => {
+    await mkdir(join(dir.path, "ports"), { recursive: true });
+    const stale = (externalPort: number) => ({ purpose: "https", externalPort, internalPort: 8443, internalClient: "127.0.0.1" });
+    await writeFile(join(dir.path, "ports", "journal.json"), JSON.stringify({ mappings: [stale(7001), stale(7002)] }));
+    igd.mappings.set(7001, { externalPort: 7001, internalClient: "127.0.0.1", internalPort: 8443, description: "podhost https", leaseSeconds: 3600 });
+    igd.mappings.set(7002, { externalPort: 7002, internalClient: "127.0.0.1", internalPort: 8443, description: "someone else", leaseSeconds: 3600 });
+    await startService();
+    expect(igd.mappings.has(7001)).toBe(false);
+    expect(igd.mappings.get(7002)?.description).toBe("someone else");
+  });
+
+  it("still closes the ports a crashed run opened when the user has since turned port mapping off", async () => {
+    await mkdir(join(dir.path, "ports"), { recursive: true });
+    await writeFile(join(dir.path, "ports", "journal.json"), JSON.stringify({ mappings: [{ purpose: "https", externalPort: 7001, internalPort: 8443, internalClient: "127.0.0.1" }] }));
+    igd.mappings.set(7001, { externalPort: 7001, internalClient: "127.0.0.1", internalPort: 8443, description: "podhost https", leaseSeconds: 3600 });
+    const service = await startService({ upnp: false });
+    expect(service.status().state).toBe("off");
+    expect(igd.mappings.size).toBe(0);
+  });
+
+  it("finds the router again when it refuses connections at renewal, and re-adds the mapping", async () => {
+    const service = await startService();
+    await igd.stopHttp();
+    igd.mappings.clear();
+    await igd.start();
+    clock.advance(1800_000);
+    await service.settled();
+    expect(service.status().state).toBe("mapped");
+    expect(igd.mappings.get(9443)).toMatchObject({ internalPort: 8443, description: "podhost https" });
+  });
+
+  it("maps HTTP too when asked, and never anything but the proxy's ports", async () => {
+    await startService({ mapHttp: true, externalHttpPort: 9080 });
+    expect([...igd.mappings.values()].map((m) => [m.externalPort, m.internalPort, m.description])).toEqual([
+      [9443, 8443, "podhost https"],
+      [9080, 8080, "podhost http"],
+    ]);
+  });
+});
