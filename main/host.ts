@@ -8,6 +8,8 @@ import { createProxyService, type ProxyService } from "./proxy";
 import { createCertsService, type CertsService } from "./certs";
 import { createPortsService, type PortsService } from "./ports";
 import { createDnsService, type DnsService } from "./dns";
+import { createWebserverService, type WebserverService } from "./webserver";
+import { createDoctor, type Doctor } from "./doctor";
 
 export interface HostOptions {
   dataDir: string;
@@ -16,7 +18,7 @@ export interface HostOptions {
   clock?: Clock;
 }
 
-interface Services {
+export interface Services {
   pod: PodService;
   proxy: ProxyService;
   certs: CertsService;
@@ -34,13 +36,24 @@ export class Host {
   private emitQueued = false;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
+  /** "I already run a web server": snippets and checks for the user's own server (no lifecycle of its own). */
+  readonly webserver: WebserverService;
+  /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
+  readonly doctor: Doctor;
 
   private constructor(
     private readonly options: HostOptions,
     private readonly settings: SettingsManager,
-    private readonly services: Services,
+    readonly services: Services,
   ) {
     this.log = options.logs.logger("daemon");
+    this.webserver = createWebserverService({ settings: () => settings.settings });
+    this.doctor = createDoctor({
+      settings: () => settings.settings,
+      podStatus: () => services.pod.status(),
+      proxyListeners: () => services.proxy.listeners(),
+      portsStatus: () => services.ports.status(),
+    });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
   }
 
@@ -62,6 +75,8 @@ export class Host {
     const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current });
     for (const notice of settings.notices) host.log.warn(notice);
     await host.configureAll();
+    // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
+    await host.services.dns.start();
     return host;
   }
 
@@ -89,18 +104,18 @@ export class Host {
     return this.settings.view();
   }
 
-  /** Start pod: certificate, proxy, pod, router ports, DNS, in that order. */
+  /** Start pod: certificate, proxy, pod, router ports, in that order. */
   async startPod(): Promise<void> {
-    const { certs, proxy, pod, ports, dns } = this.services;
+    const { certs, proxy, pod, ports } = this.services;
     this.log.info("Starting the pod.");
-    for (const service of [certs, proxy, pod, ports, dns]) await service.start();
+    for (const service of [certs, proxy, pod, ports]) await service.start();
   }
 
   /** Stop pod: stop accepting first, then the pod, then router mappings and the rest. */
   async stopPod(): Promise<void> {
-    const { certs, proxy, pod, ports, dns } = this.services;
+    const { certs, proxy, pod, ports } = this.services;
     this.log.info("Stopping the pod.");
-    for (const service of [proxy, pod, ports, dns, certs]) await service.stop();
+    for (const service of [proxy, pod, ports, certs]) await service.stop();
   }
 
   async restartPod(): Promise<void> {
@@ -111,6 +126,7 @@ export class Host {
   /** Daemon exit: everything stopped in order, nothing left running. */
   async close(): Promise<void> {
     await this.stopPod();
+    await this.services.dns.stop();
     this.statusListeners.clear();
   }
 

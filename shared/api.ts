@@ -3,6 +3,10 @@ import type { Settings } from "./settings";
 import type { StatusSnapshot } from "./status";
 import type { LogLine } from "./logs";
 import type { UserErrorInfo } from "./errors";
+import type { DnsUpdateResult } from "./dns";
+import type { DoctorReport } from "./doctor";
+import type { PodAddressCheck } from "./ports";
+import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
 
 /**
  * The control API: one typed contract for the tray, the web UI and the CLI.
@@ -54,6 +58,20 @@ export const commands = {
     mutates: false,
     summary: "The last log lines.",
   }),
+  "dns.update": command<DnsUpdateResult>()({
+    params: z.object({ force: z.boolean().default(false) }).strict(),
+    mutates: true,
+    summary: "Update now: send this connection's address to the DNS provider (only if it changed, unless force).",
+  }),
+  "doctor.run": command<DoctorReport>()({ params: none, mutates: false, summary: "Check every hop from the internet to the pod, each with the reason and the fix." }),
+  "ports.checkPodAddress": command<PodAddressCheck>()({
+    params: z.object({ domain: z.string().optional() }).strict(),
+    mutates: false,
+    summary: "Before the first start: does the router take external 443, and what will the pod's address be?",
+  }),
+  "webserver.detect": command<WebServerDetection>()({ params: none, mutates: false, summary: "Which web server holds ports 80/443 on this PC." }),
+  "webserver.snippet": command<Snippet>()({ params: webServerSnippetParams, mutates: false, summary: "The config for the user's own web server to forward the pod to podhost." }),
+  "webserver.check": command<CheckResult>()({ params: webServerCheckParams, mutates: false, summary: "Request the discovery paths through the user's web server and compare with the pod's own answers." }),
 } as const;
 
 export type Commands = typeof commands;

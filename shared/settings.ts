@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { UserError } from "./errors";
-import { optionalHostname, port } from "./schema-helpers";
+import { optionalHostname } from "./schema-helpers";
 import { podSettings } from "./pod";
 import { proxySettings } from "./proxy";
 import { certsSettings } from "./certs";
-import { portsSettings } from "./ports";
+import { podUrl as podAddress, portsSettings } from "./ports";
 import { dnsSettings, dnsSecrets } from "./dns";
+import { webServerSettings } from "./webserver";
 
 /**
  * The single source of truth for settings: defaults, field docs (`describe`), and validation
@@ -14,12 +15,12 @@ import { dnsSettings, dnsSecrets } from "./dns";
  */
 export const settingsSchema = z.object({
   domain: optionalHostname("domain").default("").describe("The pod's public name, like pod.example.org. For diaspora* it can never change after the first start."),
-  publicPort: port("publicPort").default(443).describe("The HTTPS port the internet reaches the pod on (443 unless your router or web server cannot give it). For diaspora* a port other than 443 becomes part of every user's ID."),
   pod: podSettings.prefault({}),
   proxy: proxySettings.prefault({}),
   certs: certsSettings.prefault({}),
   ports: portsSettings.prefault({}),
   dns: dnsSettings.prefault({}),
+  webserver: webServerSettings.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -119,10 +120,10 @@ export function applySettingsChanges(settings: Settings, changes: Record<string,
 }
 
 /**
- * The pod's public address, `https://domain[:port]/`: for diaspora* it is part of every user's ID
- * and can never change after the first start. Undefined until a domain is set.
+ * The pod's public address, `https://domain[:port]/` with the port the internet uses
+ * (ports.externalHttpsPort): for diaspora* it is part of every user's ID and can never change
+ * after the first start. Undefined until a domain is set.
  */
-export function podUrl(settings: Pick<Settings, "domain" | "publicPort">): string | undefined {
-  if (!settings.domain) return undefined;
-  return settings.publicPort === 443 ? `https://${settings.domain}/` : `https://${settings.domain}:${settings.publicPort}/`;
+export function podUrl(settings: Pick<Settings, "domain" | "ports">): string | undefined {
+  return settings.domain ? podAddress(settings.domain, settings.ports.externalHttpsPort) : undefined;
 }

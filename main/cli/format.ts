@@ -2,6 +2,7 @@ import type { StatusSnapshot } from "../../shared/status";
 import { serviceNames, toneOf, overallState } from "../../shared/status";
 import { formatLogLine } from "../log";
 import type { LogLine } from "../../shared/logs";
+import type { DoctorReport } from "../../shared/doctor";
 
 const labels = { pod: "Pod", proxy: "Proxy", certs: "Certificate", ports: "Router ports", dns: "Domain" } as const;
 
@@ -19,4 +20,11 @@ export function formatStatus(snapshot: StatusSnapshot): string {
 
 export function printLogLine(line: LogLine): void {
   console.log(formatLogLine(line));
+}
+
+/** `podhost doctor`: the path from the internet to the pod, one hop a line, with the fix under a problem. */
+export function formatDoctor(report: DoctorReport): string {
+  const marks = { ok: "✓", warn: "!", fail: "✗", skipped: "-" } as const;
+  const lines = report.hops.flatMap((hop) => [`${marks[hop.state]} ${hop.label.padEnd(9)} ${hop.reason}`, ...(hop.fix && hop.state !== "ok" ? [`  → ${hop.fix}`] : [])]);
+  return [...lines, "", report.summary].join("\n");
 }

@@ -2,12 +2,11 @@ import { Command, Option } from "commander";
 import { fileURLToPath } from "node:url";
 import { describeError, UserError } from "../../shared/errors";
 import { defaultDataDir } from "../store/paths";
-import { startDaemon } from "../daemon";
 import { ControlClient } from "./client";
 import { formatConfigGet, parseConfigValue, withSettings } from "./config";
-import { formatStatus, printLogLine } from "./format";
+import { formatDoctor, formatStatus, printLogLine } from "./format";
+import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "./version";
-import { launchApp } from "../electron/launch";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -31,6 +30,7 @@ program
   .command("launch")
   .description("open the tray app, or run headless where Electron is not available (npm start)")
   .action(async () => {
+    const { launchApp } = await import("../electron/launch");
     const opened = await launchApp(dataDir());
     if (!opened.ok) {
       console.log(`${opened.reason}; starting podhost headless.`);
@@ -90,7 +90,61 @@ program
     }
   });
 
+program
+  .command("doctor")
+  .description("check every hop from the internet to the pod, with the fix for each problem")
+  .option("--json", "print the report as JSON")
+  .action(async (opts: { json?: boolean }) => {
+    const report = await client().call("doctor.run", {});
+    console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
+    if (!report.ok) process.exitCode = 1;
+  });
+
+const webserver = program.command("webserver").description("the web server already running on this PC (nginx, Apache, Caddy, lighttpd)");
+webserver
+  .command("detect")
+  .description("which web server holds ports 80/443")
+  .action(async () => {
+    console.log((await client().call("webserver.detect", {})).message);
+  });
+webserver
+  .command("snippet")
+  .description("print the config that forwards the pod to podhost (the config on stdout, where it goes on stderr)")
+  .requiredOption("--server <server>", "nginx, apache, caddy or lighttpd")
+  .option("--mode <mode>", "vhost (the pod's own name), port (podhost's own port) or subpath", "vhost")
+  .option("--prefix <path>", "the prefix in subpath mode, like /pod")
+  .option("--domain <name>", "the name to forward (default: the pod's domain)")
+  .option("--passthrough", "nginx: pass TLS through by name instead of terminating it")
+  .action(async (opts: { server: string; mode: string; prefix?: string; domain?: string; passthrough?: boolean }) => {
+    const params = { server: opts.server, mode: opts.mode, ...(opts.prefix ? { prefix: opts.prefix } : {}), ...(opts.domain ? { domain: opts.domain } : {}), ...(opts.passthrough ? { passthrough: true } : {}) };
+    const snippet = await client().call("webserver.snippet", params as CommandParams<"webserver.snippet">);
+    console.log(snippet.text);
+    console.error([`Where it goes: ${snippet.pathHint}`, ...snippet.enableSteps.map((step) => `  ${step}`), ...snippet.notes].join("\n"));
+  });
+webserver
+  .command("check")
+  .description("request the discovery paths through your web server and compare with the pod's own answers")
+  .requiredOption("--url <url>", "the pod's address through your server, like https://pod.example.org/")
+  .option("--connect <address>", "connect here instead of resolving the name", "127.0.0.1")
+  .action(async (opts: { url: string; connect: string }) => {
+    const result = await client().call("webserver.check", { url: opts.url, connectTo: opts.connect });
+    console.log(result.ok ? `Your web server forwards the pod correctly (${result.checked.length} checks).` : result.differences.map((d) => `✗ ${d.path}: ${d.message}`).join("\n"));
+    if (!result.ok) process.exitCode = 1;
+  });
+
+const dns = program.command("dns").description("dynamic DNS");
+dns
+  .command("update")
+  .description("send this connection's address to the DNS provider now (only if it changed)")
+  .option("--force", "send even if the provider already has this address")
+  .action(async (opts: { force?: boolean }) => {
+    const result = await client().call("dns.update", { force: opts.force ?? false });
+    console.log(`${result.message} ${result.next}`);
+    if (result.outcome !== "accepted" && result.outcome !== "skipped") process.exitCode = 1;
+  });
+
 async function serve(uiPort: number): Promise<void> {
+  const { startDaemon } = await import("../daemon");
   const daemon = await startDaemon({ dataDir: dataDir(), uiPort, version, uiDir: fileURLToPath(new URL("./renderer/", import.meta.url)) });
   console.log(`podhost UI: ${daemon.uiUrl}`);
   const shutdown = (signal: string) => {

@@ -1,4 +1,5 @@
 import type { CommandName, CommandResult, ParsedParams } from "../../shared/api";
+import { UserError } from "../../shared/errors";
 import type { Host } from "../host";
 import type { LogBus } from "../log";
 
@@ -23,5 +24,15 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "settings.get": async () => host.settingsView(),
     "settings.set": async ({ changes }) => host.changeSettings(changes),
     "logs.tail": async ({ lines }) => ({ lines: logs.tail(lines) }),
+    "dns.update": async ({ force }) => host.services.dns.updateNow({ force }),
+    "doctor.run": async () => host.doctor.run(),
+    "ports.checkPodAddress": async ({ domain }) => {
+      const name = domain ?? host.settingsView().settings.domain;
+      if (!name) throw new UserError({ code: "no-domain", field: "domain", message: "The pod's address needs its name first.", fix: "Set the domain (Settings > Domain & DNS)." });
+      return host.services.ports.checkPodAddress(name);
+    },
+    "webserver.detect": async () => host.webserver.detect(),
+    "webserver.snippet": async (params) => host.webserver.snippet(params),
+    "webserver.check": async (params) => host.webserver.check(params),
   };
 }

@@ -20,7 +20,7 @@ export const settingsSections: SectionSpec[] = [
     id: "domain",
     title: "Domain & DNS",
     intro: "The name people use to reach your pod, and who keeps it pointing here.",
-    owns: under("domain", "publicPort", "dns"),
+    owns: under("domain", "dns"),
     groups: [{ title: "Dynamic DNS", owns: under("dns") }],
   },
   {

@@ -62,8 +62,9 @@ describe("settings schema", () => {
   });
 
   it("derives the pod's URL, with the port only when it is not 443", () => {
-    expect(podUrl({ domain: "", publicPort: 443 })).toBeUndefined();
-    expect(podUrl({ domain: "pod.example.org", publicPort: 443 })).toBe("https://pod.example.org/");
-    expect(podUrl({ domain: "pod.example.org", publicPort: 8443 })).toBe("https://pod.example.org:8443/");
+    const at = (domain: string, externalHttpsPort: number) => podUrl(applySettingsChanges(defaultSettings(), { domain, "ports.externalHttpsPort": externalHttpsPort }));
+    expect(at("", 443)).toBeUndefined();
+    expect(at("pod.example.org", 443)).toBe("https://pod.example.org/");
+    expect(at("pod.example.org", 8443)).toBe("https://pod.example.org:8443/");
   });
 });
