@@ -1,0 +1,100 @@
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "smol-toml";
+import { isUserErrorInfo, type UserErrorInfo } from "../../shared/errors";
+import type { Settings } from "../../shared/settings";
+import { setTomlKeys, tomlLookup, type TomlWrite } from "./diaspora-toml";
+import { lockReason, readIdentity } from "./identity";
+import { podUrl } from "../../shared/settings";
+import type { LaunchPlan } from "./launch-plan";
+import { planManagedRedis } from "./managed-redis";
+import { checkPortFree } from "./port-check";
+import { checkAssets, checkCaBundle, checkCheckout, checkDatabase, checkRedis, checkRuby, defaultCaBundle } from "./prerequisites";
+import { httpProbe } from "./probes";
+
+const defaultRedisUrl = "redis://localhost:6379";
+
+/**
+ * diaspora*: the two processes of its Procfile, run by podhost so each is supervised on its
+ * own: `bin/puma -C config/puma.rb` (web) and `bin/bundle exec sidekiq` (workers), with
+ * RAILS_ENV=production in the checkout. config/diaspora.toml is the source of truth for the
+ * keys podhost owns (a hand-run `rake` sees the same URL); the environment only repeats them.
+ */
+export async function planDiaspora(settings: Settings, dataDir: string, env: NodeJS.ProcessEnv): Promise<LaunchPlan> {
+  const { dir, port } = settings.pod;
+  const plan: LaunchPlan = { specs: [], problems: [] };
+  const checkout = await checkCheckout(dir);
+  if (checkout) return { ...plan, problems: [checkout] };
+  if (settings.domain === "") {
+    return { ...plan, problems: [{ code: "domain-unset", field: "domain", message: "The pod has no domain yet: diaspora* needs its public name before the first start.", fix: "Enter the pod's domain (like pod.example.org) in Settings > Domain & DNS." }] };
+  }
+  const url = podUrl(settings) ?? "";
+  const identity = readIdentity(dataDir);
+  if (identity && identity.url !== url) {
+    return { ...plan, problems: [{ code: "url-locked", field: "domain", message: `The pod was started as ${identity.url}; with the current settings it would be ${url}. ${lockReason(identity.url)}`, fix: `Set the domain and the external HTTPS port back to match ${identity.url}, or reset the pod identity.` }] };
+  }
+  plan.lockUrl = url;
+
+  const listen = `tcp://127.0.0.1:${port}`;
+  const owned: TomlWrite[] = [
+    { table: ["configuration", "environment"], key: "url", value: url },
+    { table: ["configuration", "environment"], key: "certificate_authorities", value: defaultCaBundle },
+    { table: ["configuration", "environment"], key: "require_ssl", value: true },
+    { table: ["configuration", "server"], key: "listen", value: listen },
+  ];
+  let redisUrl = defaultRedisUrl;
+  try {
+    const written = await writeOwnedKeys(dir, owned);
+    plan.configChanges = written.changes;
+    redisUrl = String(tomlLookup(parse(written.text), ["configuration", "environment", "redis"]) ?? env.REDIS_URL ?? defaultRedisUrl);
+  } catch (error) {
+    if (!isUserErrorInfo(error)) throw error;
+    const { code, message, fix, field } = error;
+    return { ...plan, problems: [{ code, message, ...(fix ? { fix } : {}), ...(field ? { field } : {}) }] };
+  }
+
+  const podEnv: NodeJS.ProcessEnv = {
+    ...env,
+    RAILS_ENV: "production",
+    ENVIRONMENT_URL: url,
+    SERVER_LISTEN: listen,
+    ENVIRONMENT_CERTIFICATE_AUTHORITIES: defaultCaBundle,
+    ENVIRONMENT_REQUIRE_SSL: "true",
+  };
+  const checks: Array<Promise<UserErrorInfo | undefined>> = [checkRuby(dir, env), checkDatabase(dir), checkAssets(dir), checkCaBundle(defaultCaBundle)];
+  if (settings.pod.managedRedis) {
+    const redis = await planManagedRedis(dataDir, redisUrl, "environment.redis in config/diaspora.toml", env);
+    if (redis.problem) plan.problems.push(redis.problem);
+    if (redis.portProblem) plan.problems.push(redis.portProblem.problem);
+    if (redis.spec) plan.specs.push(redis.spec);
+  } else {
+    checks.push(checkRedis(redisUrl));
+  }
+  const busy = await checkPortFree(port, "pod.port", "diaspora*'s web server", "pod.port");
+  if (busy) {
+    plan.problems.push(busy.problem);
+    plan.portConflict = busy.conflict;
+  }
+  for (const problem of await Promise.all(checks)) if (problem) plan.problems.push(problem);
+
+  plan.specs.push(
+    // No health endpoint in diaspora*: nodeinfo is the probe; X-Forwarded-Proto keeps require_ssl from redirecting it.
+    { name: "web", command: join(dir, "bin", "puma"), args: ["-C", "config/puma.rb"], cwd: dir, env: podEnv, probe: httpProbe(`http://127.0.0.1:${port}/nodeinfo/2.1`, { "X-Forwarded-Proto": "https" }) },
+    { name: "sidekiq", command: join(dir, "bin", "bundle"), args: ["exec", "sidekiq"], cwd: dir, env: podEnv },
+  );
+  return plan;
+}
+
+/** Creates config/diaspora.toml from the example when missing; writes only when a key changed, keeping the file's mode. */
+async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<{ text: string; changes: ReturnType<typeof setTomlKeys>["changes"] }> {
+  const file = join(dir, "config", "diaspora.toml");
+  const existing = await readFile(file, "utf8").catch(() => undefined);
+  const original = existing ?? (await readFile(join(dir, "config", "diaspora.toml.example"), "utf8").catch(() => ""));
+  const result = setTomlKeys(original, owned);
+  if (existing === undefined || result.changes.length > 0) {
+    const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o640);
+    await writeFile(`${file}.podhost-tmp`, result.text, { mode });
+    await rename(`${file}.podhost-tmp`, file);
+  }
+  return result;
+}

@@ -1,0 +1,99 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Logger } from "../log";
+import type { Clock } from "../service";
+import { bootId, groupMembers, hasProcfs, readCmdline, readStat } from "./proc";
+import { signalGroup, terminateGroup } from "./process-group";
+
+/** One process group podhost started: enough to recognise it again after podhost itself died. */
+interface JournalEntry {
+  name: string;
+  pid: number;
+  command: string;
+  args: string[];
+  startTicks: number;
+  bootId: string;
+}
+
+/**
+ * `<dataDir>/pod/pids.json`: the process groups that are running right now. Written on every
+ * spawn and exit (synchronously, so a crash of podhost right after a spawn still leaves the
+ * entry); read at the next start to stop what a crashed podhost left behind.
+ */
+export class PidJournal {
+  private readonly path: string;
+  private entries: JournalEntry[];
+
+  constructor(podDir: string, private readonly log: Logger) {
+    mkdirSync(podDir, { recursive: true, mode: 0o700 });
+    this.path = join(podDir, "pids.json");
+    this.entries = this.read();
+  }
+
+  record(name: string, pid: number, command: string, args: string[]): void {
+    const startTicks = readStat(pid)?.startTicks ?? 0;
+    this.entries = [...this.entries.filter((e) => e.pid !== pid), { name, pid, command, args, startTicks, bootId: bootId() }];
+    this.write();
+  }
+
+  forget(pid: number): void {
+    this.entries = this.entries.filter((e) => e.pid !== pid);
+    this.write();
+  }
+
+  /** Stop every journaled group that is still ours; returns how many groups were stopped. */
+  async reapOrphans(stopTimeoutMs: number, clock: Clock): Promise<number> {
+    let reaped = 0;
+    for (const entry of this.entries) {
+      const verdict = this.recognise(entry);
+      if (verdict === "leader") {
+        this.log.warn(`Stopping ${entry.name} (pid ${entry.pid}) left running by an earlier podhost that did not shut down cleanly.`);
+        await terminateGroup(entry.pid, stopTimeoutMs, clock);
+        reaped++;
+      } else if (verdict === "orphans") {
+        this.log.warn(`Killing processes of ${entry.name} (group ${entry.pid}) left running by an earlier podhost.`);
+        signalGroup(entry.pid, "SIGKILL");
+        reaped++;
+      } else if (verdict === "someone-else") {
+        this.log.info(`pid ${entry.pid} from the pid journal now belongs to another program; leaving it alone.`);
+      }
+    }
+    this.entries = [];
+    this.write();
+    return reaped;
+  }
+
+  /**
+   * Whether the journaled group still runs our command. A pid alone could have been reused:
+   * the leader must have the same start time (same boot) and a command line that mentions the
+   * program (puma and sidekiq rewrite their titles, so an exact match would miss them). When the
+   * leader is gone, members of its group that started after it are its orphans (Linux keeps a
+   * pgid from being reused while any member lives).
+   */
+  private recognise(entry: JournalEntry): "leader" | "orphans" | "gone" | "someone-else" {
+    if (!hasProcfs || entry.bootId !== bootId()) return "gone";
+    const stat = readStat(entry.pid);
+    if (stat && stat.state !== "Z") {
+      const cmdline = (readCmdline(entry.pid) ?? []).join(" ");
+      const mentions = [entry.command, ...entry.args].map((part) => basename(part)).some((part) => part.length > 1 && cmdline.includes(part));
+      return stat.startTicks === entry.startTicks && stat.pgrp === entry.pid && mentions ? "leader" : "someone-else";
+    }
+    const orphans = groupMembers(entry.pid).filter((member) => member.startTicks >= entry.startTicks);
+    return orphans.length > 0 ? "orphans" : "gone";
+  }
+
+  private read(): JournalEntry[] {
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, "utf8")) as { entries?: JournalEntry[] };
+      return Array.isArray(parsed.entries) ? parsed.entries : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private write(): void {
+    const temp = `${this.path}.tmp`;
+    writeFileSync(temp, JSON.stringify({ entries: this.entries }, null, 2), { mode: 0o600 });
+    renameSync(temp, this.path);
+  }
+}

@@ -1,0 +1,197 @@
+import { join } from "node:path";
+import { UserError, type UserErrorInfo } from "../../shared/errors";
+import type { PodConfigChange, PodState, PodStatus } from "../../shared/pod";
+import { podUrl, type Settings } from "../../shared/settings";
+import { ChangeEmitter, type Service, type ServiceContext } from "../service";
+import { planCustom } from "./custom-profile";
+import { planDiaspora } from "./diaspora-profile";
+import { forgetIdentity, readIdentity, recordIdentity } from "./identity";
+import type { LaunchPlan } from "./launch-plan";
+import { PidJournal } from "./pid-journal";
+import type { RestartPolicyOptions } from "./restart-policy";
+import { defaultLogLimits, type LogLimits } from "./rotating-file";
+import { Supervisor } from "./supervisor";
+
+export interface PodServiceOptions {
+  ctx: ServiceContext;
+  /** The environment pod processes inherit (PATH finds ruby, bundle, redis-server). */
+  env: NodeJS.ProcessEnv;
+  logLimits?: LogLimits;
+  restartPolicy?: RestartPolicyOptions;
+  /** How often running processes are health-checked and their CPU/memory refreshed. */
+  healthIntervalMs?: number;
+}
+
+export interface PodService extends Service<PodStatus> {
+  /** Stop, then start with the current settings. */
+  restart(): Promise<void>;
+  /** The explicit "new pod identity" flow: forgets the locked URL. Only while the pod is not running. */
+  resetIdentity(): Promise<void>;
+}
+
+/**
+ * The pod as Host sees it: configure() takes settings (never throws), start() reaps what a
+ * crashed podhost left, checks the profile's prerequisites and runs the processes; problems
+ * show in the status with their fix rather than as exceptions.
+ */
+/** The settings a running pod depends on (stopTimeoutMs applies at once, so it is left out). */
+function launchKeys(settings: Settings): string {
+  const { stopTimeoutMs: _applied, ...pod } = settings.pod;
+  return JSON.stringify({ pod, url: podUrl(settings) });
+}
+
+export function createPodServiceWith(options: PodServiceOptions): PodService {
+  const { ctx } = options;
+  const events = new ChangeEmitter();
+  const journal = new PidJournal(join(ctx.dataDir, "pod"), ctx.log);
+  let settings: Settings | undefined;
+  let problems: UserErrorInfo[] = [];
+  let portConflict: PodStatus["portConflict"];
+  let configChanges: PodConfigChange[] | undefined;
+  let preparing = false;
+  /** Bumped by stop(): a start still checking prerequisites must not launch anything afterwards. */
+  let generation = 0;
+  /** The settings the running pod was started with, to tell the user when a restart would apply changes. */
+  let startedWith: string | undefined;
+  let lockedUrl = readIdentity(ctx.dataDir)?.url;
+  let statsTimer: { cancel(): void } | undefined;
+  const supervisor = new Supervisor({
+    clock: ctx.clock,
+    log: ctx.log,
+    logDir: join(ctx.dataDir, "logs"),
+    logLimits: options.logLimits ?? defaultLogLimits,
+    journal,
+    stopTimeoutMs: 20_000,
+    ...(options.restartPolicy ? { policy: options.restartPolicy } : {}),
+    ...(options.healthIntervalMs ? { healthIntervalMs: options.healthIntervalMs } : {}),
+    changed: () => events.changed(),
+  });
+
+  const configured = () => settings !== undefined && (settings.pod.profile === "diaspora" ? settings.pod.dir !== "" : settings.pod.command !== "");
+
+  // While the pod runs, refresh CPU/memory for the Status page.
+  const refreshStats = () => {
+    statsTimer = ctx.clock.setTimeout(() => {
+      if (supervisor.state() === "running" || supervisor.state() === "degraded") events.changed();
+      refreshStats();
+    }, options.healthIntervalMs ?? 5_000);
+  };
+
+  async function start(): Promise<void> {
+    const current = settings;
+    if (!current || preparing || !["stopped", "crashed"].includes(supervisor.state())) return;
+    const mine = ++generation;
+    preparing = true;
+    // After a crash loop the rest of the pod may still be on its way down.
+    if (supervisor.state() === "crashed") await supervisor.stop();
+    supervisor.clearCrash();
+    problems = [];
+    portConflict = undefined;
+    events.changed();
+    let plan: LaunchPlan;
+    try {
+      await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
+      plan = current.pod.profile === "diaspora" ? await planDiaspora(current, ctx.dataDir, options.env) : await planCustom(current, ctx.dataDir, options.env);
+    } finally {
+      preparing = false;
+    }
+    if (mine !== generation) return;
+    problems = plan.problems;
+    portConflict = plan.portConflict;
+    configChanges = plan.configChanges;
+    for (const change of plan.configChanges ?? []) ctx.log.info(`config/diaspora.toml: set ${change.key} = ${change.to}${change.from !== undefined ? ` (was ${change.from})` : ""}`);
+    if (problems.length > 0) {
+      for (const problem of problems) ctx.log.warn(`Cannot start the pod: ${problem.message}${problem.fix ? ` ${problem.fix}` : ""}`);
+      events.changed();
+      return;
+    }
+    if (!statsTimer) refreshStats();
+    startedWith = launchKeys(current);
+    const outcome = await supervisor.start(plan.specs);
+    if (outcome === "running" && plan.lockUrl && !readIdentity(ctx.dataDir)) {
+      recordIdentity(ctx.dataDir, { url: plan.lockUrl, firstStartedAt: ctx.clock.now() });
+      lockedUrl = plan.lockUrl;
+      ctx.log.info(`The pod's public URL is now permanent: ${plan.lockUrl}`);
+      events.changed();
+    }
+  }
+
+  async function stop(): Promise<void> {
+    generation++;
+    statsTimer?.cancel();
+    statsTimer = undefined;
+    problems = [];
+    portConflict = undefined;
+    supervisor.clearCrash();
+    await supervisor.stop();
+  }
+
+  function status(): PodStatus {
+    const processes = supervisor.processStatus();
+    const extras = { ...(lockedUrl ? { lockedUrl } : {}), ...(configChanges ? { configChanges } : {}) };
+    const state = supervisor.state();
+    if (preparing) return { state: "starting", message: "The pod is starting: checking its setup.", processes, ...extras };
+    if (problems.length > 0 && state === "stopped") {
+      const first = problems[0]!;
+      return {
+        state: "stopped",
+        message: problems.length > 1 ? `The pod cannot start: ${first.message} (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : `The pod cannot start: ${first.message}`,
+        action: { label: "Open pod settings", page: "settings/pod" },
+        processes,
+        problems,
+        ...(portConflict ? { portConflict } : {}),
+        ...extras,
+      };
+    }
+    if (state === "crashed") {
+      const crash = supervisor.crashReport()!;
+      return {
+        state,
+        message: `The pod's ${crash.name} process crashed ${crash.crashes} times within 5 minutes, so podhost stopped restarting it. Its last lines are below (full log: ${crash.logFile}); fix the cause, then start the pod again.`,
+        action: { label: "Start pod", command: "pod.start" },
+        processes,
+        lastLines: crash.lastLines,
+        ...extras,
+      };
+    }
+    if (!configured() && state === "stopped") return { state: "not-configured", message: "No pod is set up yet.", action: { label: "Set up the pod", page: "settings/pod" }, processes, ...extras };
+    const troubled = supervisor.troubled();
+    const messages: Partial<Record<PodState, string>> = {
+      stopped: "The pod is stopped.",
+      starting: `The pod is starting: waiting for ${troubled[0] ?? "its processes"} to be ready.`,
+      running: `The pod is running${lockedUrl ? ` at ${lockedUrl}` : ""}.`,
+      degraded: `The pod is running, but ${troubled.join(" and ")} ${troubled.length > 1 ? "are" : "is"} restarting or not answering its health check.`,
+      stopping: "The pod is stopping.",
+    };
+    const stale = (state === "running" || state === "degraded") && settings !== undefined && startedWith !== launchKeys(settings);
+    if (stale) return { state, message: `${messages[state]} Pod settings changed since it started: restart it to apply them.`, action: { label: "Restart pod", command: "pod.restart" }, processes, ...extras };
+    const action = state === "stopped" ? { label: "Start pod", command: "pod.start" } : state === "stopping" ? undefined : { label: "Stop pod", command: "pod.stop" };
+    return { state, message: messages[state] ?? "", ...(action ? { action } : {}), processes, ...extras };
+  }
+
+  return {
+    async configure(next: Settings) {
+      settings = next;
+      supervisor.setStopTimeout(next.pod.stopTimeoutMs);
+      events.changed();
+    },
+    start,
+    stop,
+    async restart() {
+      await stop();
+      await start();
+    },
+    async resetIdentity() {
+      const state = supervisor.state();
+      if (state !== "stopped" && state !== "crashed") {
+        throw new UserError({ code: "pod-running", message: "The pod identity cannot be reset while the pod runs.", fix: "Stop the pod first, then reset its identity." });
+      }
+      forgetIdentity(ctx.dataDir);
+      lockedUrl = undefined;
+      ctx.log.warn("The pod identity (its permanent URL) was reset by the user.");
+      events.changed();
+    },
+    status,
+    onChange: (listener) => events.onChange(listener),
+  };
+}

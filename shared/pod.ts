@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { UserErrorInfo } from "./errors";
+import { port } from "./schema-helpers";
+import type { ServiceStatus } from "./service-status";
+
+/** Settings > Pod. `profile` decides which fields matter. */
+export const podSettings = z.object({
+  profile: z.enum(["diaspora", "custom"], { error: 'pod.profile is "diaspora" or "custom".' }).default("diaspora").describe('Which pod software: "diaspora" (a diaspora* checkout) or "custom" (any command).'),
+  dir: z.string().default("").describe("diaspora*: the folder of the diaspora* checkout."),
+  command: z.string().default("").describe("custom: the program to run."),
+  args: z.array(z.string()).default([]).describe("custom: its arguments (a JSON list)."),
+  cwd: z.string().default("").describe("custom: the folder it runs in."),
+  env: z.record(z.string(), z.string()).default({}).describe("custom: extra environment variables (a JSON object)."),
+  port: port("pod.port").default(3000).describe("The port the pod's web process listens on (127.0.0.1)."),
+  socketPath: z.string().default("").describe("custom: a unix socket the pod listens on instead of pod.port (empty: use the port)."),
+  healthUrl: z
+    .string()
+    .refine((v) => v === "" || /^https?:\/\/[^/]/.test(v), 'pod.healthUrl must be empty or an http:// URL, like "http://127.0.0.1:3000/health".')
+    .default("")
+    .describe("custom: a URL that answers 2xx when the pod is ready (else a TCP connect is the check)."),
+  stopTimeoutMs: z
+    .number({ error: "pod.stopTimeoutMs must be a number of milliseconds from 100 to 600000." })
+    .int("pod.stopTimeoutMs must be a whole number of milliseconds.")
+    .min(100, "pod.stopTimeoutMs must be from 100 to 600000 ms.")
+    .max(600_000, "pod.stopTimeoutMs must be from 100 to 600000 ms.")
+    .default(20_000)
+    .describe("How long the pod gets to stop after SIGTERM before podhost kills it (SIGKILL), in milliseconds."),
+  managedRedis: z.boolean({ error: "pod.managedRedis is true or false." }).default(false).describe("Start redis-server for the pod (bound to 127.0.0.1, data in podhost's data dir) when none is running."),
+});
+export type PodSettings = z.infer<typeof podSettings>;
+
+export type PodState = "not-configured" | "stopped" | "starting" | "running" | "degraded" | "crashed" | "stopping";
+
+export interface PodProcessStatus {
+  /** "redis", "web", "sidekiq" (diaspora*) or "pod" (custom). */
+  name: string;
+  state: "starting" | "running" | "stopped" | "crashed" | "backoff";
+  pid?: number;
+  startedAt?: number;
+  restarts: number;
+  /** Best effort, Linux only: the whole process group. */
+  cpuPercent?: number;
+  rssBytes?: number;
+  /** The rotated log file of this process. */
+  logFile?: string;
+}
+
+/** One key podhost wrote into the pod's own config (diaspora.toml). */
+export interface PodConfigChange {
+  key: string;
+  from?: string;
+  to: string;
+}
+
+export interface PodStatus extends ServiceStatus {
+  state: PodState;
+  processes: PodProcessStatus[];
+  /** What stops the pod from starting (a prerequisite, a busy port, the URL lock), each with its fix. */
+  problems?: UserErrorInfo[];
+  /** When the pod's port is taken: who holds it and a free port to use instead. */
+  portConflict?: { port: number; holder?: { pid: number; program: string }; suggestedPort?: number };
+  /** After a crash loop: the crashed process's last log lines (secrets redacted). */
+  lastLines?: string[];
+  /** What podhost changed in config/diaspora.toml at the last start. */
+  configChanges?: PodConfigChange[];
+  /** diaspora*: the permanent public URL, once the pod has started with it. */
+  lockedUrl?: string;
+}

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { tempDir, waitFor } from "../helpers/temp";
+import { redactSecrets } from "../../main/pod/redact";
+import { testSupervisor } from "./helpers";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe("pod logs", () => {
+  it("rotates each process's log at the size cap and keeps at most maxFiles files", async () => {
+    const dir = await tempDir("podhost-logs-");
+    cleanups.push(dir.cleanup);
+    const { supervisor } = testSupervisor(dir.path, { logLimits: { maxBytes: 4096, maxFiles: 3 } });
+    const printer = "for (let i = 0; i < 2000; i++) console.log('line ' + i + ' ' + 'x'.repeat(40)); setInterval(() => {}, 1000)";
+    await supervisor.start([{ name: "web", command: process.execPath, args: ["-e", printer], cwd: dir.path, env: { ...process.env } }]);
+    const logs = join(dir.path, "logs");
+    await waitFor("the last line in the current log", async () => (await readFile(join(logs, "pod-web.log"), "utf8")).includes("line 1999 "));
+    await supervisor.stop();
+    supervisor.close();
+    const files = (await readdir(logs)).sort();
+    expect(files).toEqual(["pod-web.log", "pod-web.log.1", "pod-web.log.2"]);
+    for (const file of files) expect((await stat(join(logs, file))).size).toBeLessThanOrEqual(4096);
+    // Timestamped lines, oldest first across the rotated files.
+    const older = await readFile(join(logs, "pod-web.log.1"), "utf8");
+    expect(older).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z stdout line \d+ x+$/m);
+  });
+
+  it("forwards lines to the daemon log as pod/<name> with secrets redacted", async () => {
+    const dir = await tempDir("podhost-logs-");
+    cleanups.push(dir.cleanup);
+    const { supervisor, bus } = testSupervisor(dir.path);
+    const script = "console.log('connecting to redis://:hunter22@127.0.0.1:6379'); console.error('password=swordfish ok'); setInterval(() => {}, 1000)";
+    await supervisor.start([{ name: "web", command: process.execPath, args: ["-e", script], cwd: dir.path, env: { ...process.env } }]);
+    await waitFor("both lines", () => bus.tail(100).filter((l) => l.source === "pod/web").length >= 3);
+    await supervisor.stop();
+    supervisor.close();
+    const lines = bus.tail(100).filter((l) => l.source === "pod/web");
+    expect(lines.find((l) => l.text.startsWith("connecting"))?.text).toBe("connecting to redis://:[redacted]@127.0.0.1:6379");
+    expect(lines.find((l) => l.text.startsWith("password"))).toMatchObject({ level: "warn", text: "password=[redacted] ok" });
+    const file = await readFile(join(dir.path, "logs", "pod-web.log"), "utf8");
+    expect(file).not.toContain("hunter22");
+    expect(file).not.toContain("swordfish");
+  });
+
+  it("redacts the known secret shapes", () => {
+    expect(redactSecrets("postgres://diaspora:s3cr3t@db/x")).toBe("postgres://diaspora:[redacted]@db/x");
+    expect(redactSecrets('Authorization: Bearer abc.def')).toBe("Authorization: Bearer [redacted]");
+    expect(redactSecrets('secret_key_base: "0123abcd"')).toBe('secret_key_base: "[redacted]"');
+    expect(redactSecrets("token=abc&x=1")).toBe("token=[redacted]&x=1");
+    expect(redactSecrets("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----")).toBe("[redacted private key]");
+    expect(redactSecrets("Listening on tcp://127.0.0.1:3000")).toBe("Listening on tcp://127.0.0.1:3000");
+  });
+});

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { waitFor } from "../helpers/temp";
+import { describeHolder, findPortHolder, isPortFree, nextFreePort } from "../../main/system/port-holder";
+import { freePort, standInPod } from "./helpers";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+describe("port holder lookup", () => {
+  it("names the process listening on a port, by pid and program name", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [standInPod, "--port", String(port)], { stdio: "ignore" });
+    cleanups.push(() => child.kill("SIGKILL"));
+    await waitFor("the port to be taken", async () => !(await isPortFree(port)));
+    const holder = await findPortHolder(port);
+    expect(holder).toMatchObject({ pid: child.pid, program: "node" });
+    expect(holder!.commandLine).toContain("server.mjs");
+    expect(describeHolder(holder)).toBe(`node (pid ${child.pid})`);
+  });
+
+  it("finds IPv6 listeners too, and nobody on a free port", async () => {
+    const server = createServer().listen(0, "::1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    cleanups.push(() => server.close());
+    const { port } = server.address() as { port: number };
+    expect((await findPortHolder(port))?.pid).toBe(process.pid);
+    expect(await findPortHolder(await freePort())).toBeUndefined();
+    expect(describeHolder(undefined)).toBe("another program");
+  });
+
+  it("offers the next free port after a taken one", async () => {
+    const server = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    cleanups.push(() => server.close());
+    const { port } = server.address() as { port: number };
+    expect(await isPortFree(port)).toBe(false);
+    const next = await nextFreePort(port);
+    expect(next).toBeGreaterThan(port);
+    expect(await isPortFree(next!)).toBe(true);
+  });
+});
