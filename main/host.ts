@@ -3,7 +3,7 @@ import type { DaemonStatus, StatusSnapshot } from "../shared/status";
 import type { LogBus, Logger } from "./log";
 import { systemClock, type Clock, type ServiceContext } from "./service";
 import { SettingsManager } from "./store/settings-manager";
-import { createPodService, type PodService } from "./pod";
+import { createPodService, lockedSettings, type PodService } from "./pod";
 import { createProxyService, type ProxyService } from "./proxy";
 import { createCertsService, type CertsService } from "./certs";
 import { createPortsService, type PortsService } from "./ports";
@@ -58,7 +58,7 @@ export class Host {
   }
 
   static async open(options: HostOptions): Promise<Host> {
-    const settings = await SettingsManager.open(options.dataDir);
+    const settings = await SettingsManager.open(options.dataDir, () => lockedSettings(options.dataDir));
     const secrets = settings.secrets;
     options.logs.setSecrets(secrets.all());
     const ctx = (name: string): ServiceContext => ({ dataDir: options.dataDir, log: options.logs.logger(name), clock: options.clock ?? systemClock });
@@ -118,9 +118,17 @@ export class Host {
     for (const service of [proxy, pod, ports, certs]) await service.stop();
   }
 
+  /** Restart the pod's processes only; the proxy keeps answering ("your pod is starting"). */
   async restartPod(): Promise<void> {
-    await this.stopPod();
-    await this.startPod();
+    this.log.info("Restarting the pod.");
+    await this.services.pod.restart();
+  }
+
+  /** The explicit "Reset pod identity" flow: the pod's address may change again (a new pod). */
+  async resetPodIdentity(): Promise<void> {
+    await this.services.pod.resetIdentity();
+    this.log.warn("The pod's identity was reset: its address may change, and it needs a new database.");
+    this.queueEmit();
   }
 
   /** Daemon exit: everything stopped in order, nothing left running. */

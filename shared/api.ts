@@ -47,6 +47,7 @@ export const commands = {
   "pod.start": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Start the pod and everything in front of it." }),
   "pod.stop": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Stop the pod and everything in front of it." }),
   "pod.restart": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Restart the pod." }),
+  "pod.resetIdentity": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Forget the pod's permanent address (for a new pod); refused while the pod runs." }),
   "settings.get": command<SettingsView>()({ params: none, mutates: false, summary: "All settings, and which secrets are set." }),
   "settings.set": command<SettingsView>()({
     params: z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),

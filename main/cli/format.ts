@@ -1,4 +1,5 @@
 import type { StatusSnapshot } from "../../shared/status";
+import { describeError } from "../../shared/errors";
 import { serviceNames, toneOf, overallState } from "../../shared/status";
 import { formatLogLine } from "../log";
 import type { LogLine } from "../../shared/logs";
@@ -15,6 +16,8 @@ export function formatStatus(snapshot: StatusSnapshot): string {
     const mark = { ok: "✓", busy: "…", warn: "!", error: "✗", off: "-" }[toneOf(status)];
     lines.push(`${mark} ${labels[name].padEnd(13)}${status.state.padEnd(15)}${status.message}${status.action ? `  → ${status.action.label}` : ""}`);
   }
+  for (const problem of snapshot.pod.problems ?? []) lines.push(`  ✗ ${describeError(problem)}`);
+  if (snapshot.pod.state === "crashed" && snapshot.pod.lastLines?.length) lines.push("  Last lines of its log:", ...snapshot.pod.lastLines.slice(-10).map((line) => `    ${line}`));
   return lines.join("\n");
 }
 

@@ -21,6 +21,10 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
       await host.restartPod();
       return host.snapshot();
     },
+    "pod.resetIdentity": async () => {
+      await host.resetPodIdentity();
+      return host.snapshot();
+    },
     "settings.get": async () => host.settingsView(),
     "settings.set": async ({ changes }) => host.changeSettings(changes),
     "logs.tail": async ({ lines }) => ({ lines: logs.tail(lines) }),
