@@ -6,7 +6,7 @@ import { ControlClient } from "./client";
 import { formatConfigGet, parseConfigValue, withSettings } from "./config";
 import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
-import { podhostVersion } from "./version";
+import { podhostVersion } from "../version";
 
 const version = podhostVersion();
 const program = new Command("podhost")

@@ -8,7 +8,7 @@ import { list, UpdateEngine } from "./engine";
 import { createHttpClient, type HttpClient } from "./http";
 import { buildTarget } from "./target";
 import type { DnsDeps, DnsService } from "./index";
-import { podhostVersion } from "./version";
+import { podhostVersion } from "../version";
 
 const settingsPage = { label: "Open Settings > Domain & DNS", page: "settings/dns" };
 
