@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { detectAddresses, isPublishable } from "../../main/dns/addresses";
 import { createHttpClient } from "../../main/dns/http";
-import { podhostVersion } from "../../main/dns/version";
+import { podhostVersion } from "../../main/version";
 import { startDdnsFixture, type DdnsFixture } from "../fixtures/ddns";
 
 const fixtures: DdnsFixture[] = [];
