@@ -1,0 +1,265 @@
+/**
+ * The proxy against its yardsticks, all in one run: direct to a C-speed backend (nginx serving
+ * 1 KiB), nginx as a proxy (1 worker, upstream keepalive), Caddy (GOMAXPROCS=1), and podhost's
+ * engine in a child process (so its RSS is its own). wrk drives every figure.
+ *
+ *   npx tsx bench/proxy.ts
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSecureContext } from "node:tls";
+import { fileURLToPath } from "node:url";
+import { defaultLimits, type ProxyConfig } from "../main/proxy/config";
+import { startProxy } from "../main/proxy/engine";
+import type { BenchResult } from "./types";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+/**
+ * Every server and wrk run at the same raised priority, so the comparison is between them and
+ * not against whatever else the machine is doing (as root; otherwise nice leaves it unchanged).
+ */
+const priority = ["-n", process.env.BENCH_NICE ?? "-10"];
+const connections = 50;
+
+interface WrkFigures {
+  rps: number;
+  /** CPU time the server under test spent per request (robust when the machine is busy). */
+  cpuUsPerRequest?: number;
+  p50us: number;
+  p99us: number;
+}
+
+/** Run wrk and read requests/s and the latency percentiles. */
+function wrk(url: string, options: { connections?: number; threads?: number; duration?: number; close?: boolean } = {}): Promise<WrkFigures> {
+  const args = [`-t${options.threads ?? 2}`, `-c${options.connections ?? connections}`, `-d${options.duration ?? seconds}s`, "--latency"];
+  if (options.close) args.push("-H", "Connection: close");
+  return new Promise((resolve, reject) => {
+    const child = spawn("nice", [...priority, "wrk", ...args, url], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", reject);
+    child.on("close", () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+      if (!rps || (errors && Number(errors) > rps * 0.01)) return reject(new Error(`wrk ${url} failed:\n${out}`));
+      resolve({ rps, p50us: percentile(out, "50%"), p99us: percentile(out, "99%") });
+    });
+  });
+}
+
+function percentile(out: string, which: string): number {
+  const match = new RegExp(`${which}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+  if (!match) return NaN;
+  const factor = match[2] === "us" ? 1 : match[2] === "ms" ? 1000 : 1_000_000;
+  return Number(match[1]) * factor;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Start a long-running program and wait until `port` accepts connections. */
+async function spawnServer(command: string, args: string[], port: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const child = spawn("nice", [...priority, command, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const probe = createServer().once("error", () => resolve(true));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+    });
+    if (open) return child;
+    if (Date.now() > deadline) throw new Error(`${command} did not listen on ${port}: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** User + system CPU of a process and its children (nginx's workers), in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const own = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ").filter(Boolean).map(Number);
+  return own + children.reduce((sum, child) => sum + cpuMs(child), 0);
+}
+
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(kb) / 1024;
+}
+
+interface Ports {
+  backend: number;
+  nginxHttp: number;
+  nginxHttps: number;
+  caddyHttp: number;
+  caddyHttps: number;
+  podhostHttp: number;
+  podhostHttps: number;
+}
+
+function nginxBackendConf(dir: string, port: number): string {
+  return `worker_processes 1; daemon off; pid ${dir}/backend.pid; error_log ${dir}/backend-error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}/b-body; proxy_temp_path ${dir}/b-proxy; fastcgi_temp_path ${dir}/b-fcgi; uwsgi_temp_path ${dir}/b-uwsgi; scgi_temp_path ${dir}/b-scgi;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:${port}; root ${dir}/backend; location / { try_files /1k.txt =404; } } }
+`;
+}
+
+function nginxProxyConf(dir: string, ports: Ports): string {
+  return `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}/n-body; proxy_temp_path ${dir}/n-proxy; fastcgi_temp_path ${dir}/n-fcgi; uwsgi_temp_path ${dir}/n-uwsgi; scgi_temp_path ${dir}/n-scgi;
+  keepalive_requests 1000000; sendfile on; etag on;
+  upstream app { server 127.0.0.1:${ports.backend}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${ports.nginxHttp}; listen 127.0.0.1:${ports.nginxHttps} ssl;
+    ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
+    root ${dir}/public; client_max_body_size 5m;
+    location / { try_files $uri @app; }
+    location /assets/ { expires max; add_header Cache-Control "public, immutable"; }
+    location @app { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-Proto $scheme; }
+  } }
+`;
+}
+
+function caddyfile(dir: string, ports: Ports): string {
+  // Caddy's `file` matcher also matches "/" (a directory), so static files are routed by path here.
+  const site = `\troot * ${dir}/public\n\thandle /assets/* {\n\t\tfile_server\n\t}\n\thandle {\n\t\treverse_proxy 127.0.0.1:${ports.backend}\n\t}`;
+  return `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${dir}/caddy\n\tlog {\n\t\tlevel ERROR\n\t}\n}\nhttp://127.0.0.1:${ports.caddyHttp} {\n${site}\n}\nhttps://127.0.0.1:${ports.caddyHttps} {\n\ttls ${dir}/cert.pem ${dir}/key.pem\n${site}\n}\n`;
+}
+
+/** The child: podhost's engine alone in its process, configured from the parent's JSON. */
+async function runChild(configPath: string): Promise<void> {
+  const { dir, ports } = JSON.parse(readFileSync(configPath, "utf8")) as { dir: string; ports: Ports };
+  const context = createSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) });
+  const config: ProxyConfig = {
+    https: { port: ports.podhostHttps, host: "127.0.0.1" },
+    http: { port: ports.podhostHttp, host: "127.0.0.1", redirectToHttps: false },
+    hosts: [{ names: ["127.0.0.1"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: ports.backend }, staticRoot: join(dir, "public") }] }],
+    passthrough: [],
+    limits: { ...defaultLimits, maxConnections: 20_000 },
+  };
+  await startProxy(config, {
+    contextFor: () => context,
+    defaultContext: () => context,
+    http01Response: () => undefined,
+    tlsAlpn01Context: () => undefined,
+    onRenewed: () => () => {},
+  });
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), "podhost-bench-"));
+  chmodSync(dir, 0o755); // nginx workers run as an unprivileged user when started as root
+  const children: ChildProcess[] = [];
+  try {
+    mkdirSync(join(dir, "backend"));
+    mkdirSync(join(dir, "public", "assets"), { recursive: true });
+    writeFileSync(join(dir, "backend", "1k.txt"), "x".repeat(1024));
+    writeFileSync(join(dir, "public", "assets", "50k.js"), "y".repeat(50 * 1024));
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    writeFileSync(join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+    execFileSync("openssl", ["req", "-x509", "-new", "-key", join(dir, "key.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2", "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    const ports: Ports = { backend: 0, nginxHttp: 0, nginxHttps: 0, caddyHttp: 0, caddyHttps: 0, podhostHttp: 0, podhostHttps: 0 };
+    for (const key of Object.keys(ports) as (keyof Ports)[]) ports[key] = await freePort();
+    writeFileSync(join(dir, "backend.conf"), nginxBackendConf(dir, ports.backend));
+    writeFileSync(join(dir, "nginx.conf"), nginxProxyConf(dir, ports));
+    writeFileSync(join(dir, "Caddyfile"), caddyfile(dir, ports));
+    writeFileSync(join(dir, "podhost.json"), JSON.stringify({ dir, ports }));
+
+    const backend = await spawnServer("nginx", ["-p", dir, "-c", join(dir, "backend.conf"), "-e", join(dir, "backend-error.log")], ports.backend);
+    children.push(backend);
+    const nginx = await spawnServer("nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "nginx-error.log")], ports.nginxHttps);
+    children.push(nginx);
+    const caddyEnv = { ...process.env, GOMAXPROCS: "1", XDG_DATA_HOME: join(dir, "xdg"), XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir };
+    const caddy = await spawnServer("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], ports.caddyHttps, caddyEnv);
+    children.push(caddy);
+    const podhost = await spawnServer(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", join(dir, "podhost.json")], ports.podhostHttps);
+    children.push(podhost);
+
+    const http = (port: number, path = "/") => `http://127.0.0.1:${port}${path}`;
+    const https = (port: number, path = "/") => `https://127.0.0.1:${port}${path}`;
+    const table: Record<string, Record<string, WrkFigures>> = {};
+    const pids: Record<string, number> = { direct: backend.pid!, nginx: nginx.pid!, caddy: caddy.pid!, podhost: podhost.pid! };
+    const measure = async (row: string, column: string, url: string, options?: Parameters<typeof wrk>[1]) => {
+      const cpuBefore = cpuMs(pids[column]!);
+      const figures = await wrk(url, options);
+      figures.cpuUsPerRequest = ((cpuMs(pids[column]!) - cpuBefore) * 1000) / (figures.rps * (options?.duration ?? seconds));
+      (table[row] ??= {})[column] = figures;
+    };
+    // Warm up every server on every path first: V8 compiles podhost's hot paths on first use.
+    for (const url of [http(ports.nginxHttp), https(ports.nginxHttps), http(ports.caddyHttp), https(ports.caddyHttps), http(ports.podhostHttp), https(ports.podhostHttps), http(ports.podhostHttp, "/assets/50k.js")]) {
+      await wrk(url, { duration: 1 });
+    }
+    await measure("HTTP keep-alive", "direct", http(ports.backend));
+    for (const [name, h, s] of [["nginx", ports.nginxHttp, ports.nginxHttps], ["caddy", ports.caddyHttp, ports.caddyHttps], ["podhost", ports.podhostHttp, ports.podhostHttps]] as const) {
+      await measure("HTTP keep-alive", name, http(h));
+      await measure("HTTPS keep-alive", name, https(s));
+      await measure("new TLS connections", name, https(s), { close: true });
+      await measure("static 50 KiB", name, http(h, "/assets/50k.js"));
+    }
+    await measure("one connection", "direct", http(ports.backend), { connections: 1, threads: 1 });
+    await measure("one connection", "podhost", http(ports.podhostHttp), { connections: 1, threads: 1 });
+
+    let peakRss = rssMiB(podhost.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(podhost.pid!))), 200);
+    await measure("1,000 connections", "podhost", http(ports.podhostHttp), { connections: 1000, threads: 2 });
+    clearInterval(sampler);
+
+    printTable(table, peakRss);
+    return results(table, peakRss);
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function results(table: Record<string, Record<string, WrkFigures>>, peakRss: number): BenchResult[] {
+  const out: BenchResult[] = [];
+  const goals: [string, number][] = [["HTTP keep-alive", 0.6], ["HTTPS keep-alive", 0.5], ["new TLS connections", 0.8], ["static 50 KiB", 0.6]];
+  for (const [row, ratio] of goals) {
+    const ours = table[row]!.podhost!;
+    const nginx = table[row]!.nginx!;
+    out.push({ name: `proxy ${row} throughput`, unit: "req/s", value: Math.round(ours.rps), yardstick: { name: "nginx", value: Math.round(nginx.rps) }, goal: `>= ${ratio}x nginx`, met: ours.rps >= ratio * nginx.rps });
+    out.push({ name: `proxy ${row} p99`, unit: "us", value: Math.round(ours.p99us), yardstick: { name: "nginx", value: Math.round(nginx.p99us) }, goal: "<= 2x nginx", met: ours.p99us <= 2 * nginx.p99us });
+  }
+  const one = table["one connection"]!;
+  const added = one.podhost!.p50us - one.direct!.p50us;
+  out.push({ name: "proxy added latency at one connection (p50)", unit: "us", value: Math.round(added), yardstick: { name: "direct p50", value: Math.round(one.direct!.p50us) }, goal: "<= 150 us", met: added <= 150 });
+  out.push({ name: "proxy RSS under 1,000 keep-alive connections", unit: "MiB", value: Math.round(peakRss), goal: "<= 150 MB", met: peakRss <= 150 });
+  return out;
+}
+
+function printTable(table: Record<string, Record<string, WrkFigures>>, peakRss: number): void {
+  for (const [row, columns] of Object.entries(table)) {
+    const nginx = columns.nginx?.rps;
+    console.log(`\n${row}`);
+    for (const [name, f] of Object.entries(columns)) {
+      const ratio = nginx ? ` (${(f.rps / nginx).toFixed(2)}x nginx)` : "";
+      const cpu = f.cpuUsPerRequest === undefined ? "" : `  cpu ${Math.round(f.cpuUsPerRequest)} us/req`;
+      console.log(`  ${name.padEnd(8)} ${Math.round(f.rps).toString().padStart(7)} req/s  p50 ${Math.round(f.p50us)} us  p99 ${Math.round(f.p99us)} us${cpu}${ratio}`);
+    }
+  }
+  console.log(`\npodhost peak RSS under 1,000 keep-alive connections: ${peakRss.toFixed(1)} MiB`);
+}
+
+if (process.argv[2] === "--child") {
+  await runChild(process.argv[3]!);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await run();
+  for (const r of figures) console.log(`${r.met ? "met " : "MISS"} ${r.name}: ${r.value} ${r.unit}${r.yardstick ? ` (${r.yardstick.name} ${r.yardstick.value})` : ""}, goal ${r.goal}`);
+}

@@ -1,0 +1,98 @@
+import type { IncomingMessage } from "node:http";
+
+/** Headers that describe one connection, never the message (RFC 9110 7.6.1), plus Expect (we answer 100-continue ourselves). */
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "http2-settings", "expect"]);
+
+/** What the proxy knows about the client, written fresh into every upstream request. */
+export interface ClientFacts {
+  ip: string;
+  proto: "http" | "https";
+  /** The validated Host header as the client sent it. */
+  host: string;
+  /** The path prefix this route strips, "" for none. */
+  prefix: string;
+}
+
+/** The names a Connection header lists: the sender's hop-by-hop extras. */
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const listed = new Set<string>();
+  for (const part of String(value).split(",")) {
+    const name = part.trim().toLowerCase();
+    if (name && name !== "close" && name !== "keep-alive") listed.add(name);
+  }
+  return listed.size ? listed : undefined;
+}
+
+function isForwarding(name: string): boolean {
+  return name === "forwarded" || name === "x-real-ip" || name.startsWith("x-forwarded-");
+}
+
+/**
+ * The headers for the upstream request as a flat [name, value, ...] list: hop-by-hop and
+ * Connection-listed headers stripped, client-sent forwarding headers deleted (appending is
+ * unsafe: Rack trusts private addresses and would take a spoofed value), fresh ones added.
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, client: ClientFacts, upgrade?: string): string[] {
+  const listed = connectionListed(req.headers.connection);
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === "host" || hopByHop.has(name) || isForwarding(name) || listed?.has(name)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  const ip = client.ip.startsWith("::ffff:") ? client.ip.slice(7) : client.ip;
+  const forIp = ip.includes(":") ? `"[${ip}]"` : ip;
+  out.push(
+    "host", client.host,
+    "x-forwarded-for", ip,
+    "x-real-ip", ip,
+    "x-forwarded-proto", client.proto,
+    "x-forwarded-host", client.host,
+    "x-forwarded-port", publicPort(client.host, client.proto),
+    "forwarded", `for=${forIp};host="${client.host}";proto=${client.proto}`,
+  );
+  if (client.prefix) out.push("x-forwarded-prefix", client.prefix);
+  if (upgrade) out.push("connection", "upgrade", "upgrade", upgrade);
+  return out;
+}
+
+/**
+ * The port the client used as it sees it: the Host header's, else the scheme's default. Never
+ * our listening port: behind a router mapping 443 -> 8443, the app would build links with :8443.
+ */
+function publicPort(host: string, proto: "http" | "https"): string {
+  const match = /:(\d+)$/.exec(host);
+  return match && !host.endsWith("]") ? match[1]! : proto === "https" ? "443" : "80";
+}
+
+/** Response headers that may go to the client, with Location and cookie paths moved under the route's prefix. */
+export function clientResponseHeaders(raw: string[], prefix: string, requestHost: string): string[] {
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "connection") listed = connectionListed(raw[i + 1]);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (hopByHop.has(name) || listed?.has(name)) continue;
+    let value = raw[i + 1]!;
+    if (prefix && name === "location") value = prefixLocation(value, prefix, requestHost);
+    else if (prefix && name === "set-cookie") value = prefixCookiePath(value, prefix);
+    out.push(raw[i]!, value);
+  }
+  return out;
+}
+
+function prefixLocation(location: string, prefix: string, requestHost: string): string {
+  if (location.startsWith("/") && !location.startsWith("//")) return prefix + location;
+  const absolute = /^(https?:\/\/)([^/?#]+)(.*)$/i.exec(location);
+  if (absolute && absolute[2]!.toLowerCase() === requestHost.toLowerCase()) {
+    const rest = absolute[3]!;
+    return `${absolute[1]}${absolute[2]}${prefix}${rest.startsWith("/") ? rest : `/${rest}`}`;
+  }
+  return location;
+}
+
+function prefixCookiePath(cookie: string, prefix: string): string {
+  return cookie.replace(/;\s*path=([^;]*)/i, (_all, path: string) => `; Path=${prefix}${path.trim() === "/" ? "" : path.trim()}`);
+}

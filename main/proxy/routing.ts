@@ -1,0 +1,89 @@
+import type { ProxyConfig, Route, VirtualHost } from "./config";
+
+/** What a Host header leads to: a site with its routes, or a redirect to the canonical name. */
+export type HostMatch = { kind: "site"; site: VirtualHost; routes: Route[] } | { kind: "redirect"; to: string };
+
+/** Host name -> site, with each site's routes longest prefix first. */
+export class RouteTable {
+  private readonly byName = new Map<string, HostMatch>();
+
+  constructor(config: Pick<ProxyConfig, "hosts">) {
+    for (const site of config.hosts) {
+      const routes = [...site.routes].sort((a, b) => b.prefix.length - a.prefix.length);
+      for (const name of site.names) this.byName.set(name.toLowerCase(), { kind: "site", site, routes });
+      const canonical = site.names[0];
+      if (canonical) for (const name of site.redirectNames ?? []) this.byName.set(name.toLowerCase(), { kind: "redirect", to: canonical });
+    }
+  }
+
+  /** The match for a raw Host header value, or undefined for an unknown or malformed one. */
+  lookup(hostHeader: string | undefined): { name: string; match: HostMatch } | undefined {
+    const name = hostName(hostHeader);
+    if (name === undefined) return undefined;
+    const match = this.byName.get(name);
+    return match && { name, match };
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+const hostRe = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
+
+/** "Pod.Example.org.:8443" -> "pod.example.org"; undefined when it is not a host name. */
+export function hostName(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  let host = hostHeader.toLowerCase();
+  const portAt = host.lastIndexOf(":");
+  if (portAt > host.lastIndexOf("]")) {
+    if (!/^\d{1,5}$/.test(host.slice(portAt + 1))) return undefined;
+    host = host.slice(0, portAt);
+  }
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  return hostRe.test(host) ? host : undefined;
+}
+
+/** The route for a path (already checked by `safePath`): longest matching prefix first. */
+export function findRoute(routes: Route[], path: string): Route | undefined {
+  for (const route of routes) {
+    if (route.prefix === "" || path === route.prefix || path.startsWith(`${route.prefix}/`) || path.startsWith(`${route.prefix}?`)) return route;
+  }
+  return undefined;
+}
+
+/** The target with the route's prefix taken off: "/blog/x?y" -> "/x?y", "/blog" -> "/". */
+export function stripPrefix(target: string, prefix: string): string {
+  if (prefix === "") return target;
+  const rest = target.slice(prefix.length);
+  return rest === "" || rest.startsWith("?") ? `/${rest}` : rest;
+}
+
+/**
+ * The request target as it may go upstream, or undefined (400). Only origin-form ("/path") is
+ * accepted: an absolute-form target (`http://other/x`) would make us an open proxy. Leading
+ * slashes are merged so `//other/x` can't be read as another origin, and dot segments, plain
+ * or percent-encoded, are refused so no prefix or static root can be escaped.
+ */
+export function safeTarget(target: string): string | undefined {
+  if (target.charCodeAt(0) !== 47 /* / */) return undefined;
+  let out = target;
+  if (out.charCodeAt(1) === 47) out = out.replace(/^\/+/, "/");
+  const queryAt = out.indexOf("?");
+  const path = queryAt < 0 ? out : out.slice(0, queryAt);
+  if (path.includes(".") || path.includes("%")) {
+    for (const segment of path.split("/")) {
+      const decoded = decodeSegment(segment);
+      if (decoded.includes("\0") || decoded.split(/[/\\]/).some((part) => part === "." || part === "..")) return undefined;
+    }
+  }
+  return out;
+}
+
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,165 @@
+import { createReadStream, type Stats as FileStats } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, join, sep } from "node:path";
+import { decodeSegment } from "./routing";
+
+const contentTypes: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8", ".json": "application/json",
+  ".map": "application/json", ".txt": "text/plain; charset=utf-8", ".xml": "application/xml", ".svg": "image/svg+xml",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+  ".avif": "image/avif", ".ico": "image/x-icon", ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf",
+  ".otf": "font/otf", ".eot": "application/vnd.ms-fontobject", ".pdf": "application/pdf", ".wasm": "application/wasm",
+  ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".mp4": "video/mp4", ".webm": "video/webm",
+};
+
+/** Files up to this size are kept in memory (assets are small and asked for all the time). */
+const memoryFileBytes = 256 * 1024;
+const memoryTotalBytes = 32 * 1024 * 1024;
+/** How long a stat answer is trusted: a rebuilt asset shows within a second. */
+const statTtlMs = 1000;
+const maxCachedPaths = 10_000;
+
+interface FileInfo {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CacheEntry {
+  expires: number;
+  info: FileInfo | undefined;
+  body?: Buffer;
+}
+
+/**
+ * The static half of `try_files $uri @app`: a file under the root answers GET/HEAD itself with
+ * ETag/Last-Modified (304), a single byte Range, a precompressed `.gz` twin for gzip clients, and
+ * a year-long immutable cache for /assets/. Anything else goes to the app.
+ */
+export class StaticFiles {
+  private readonly cache = new Map<string, CacheEntry>();
+  private memoryBytes = 0;
+
+  /** Resolves true when it answered; false means "not a file here: ask the app". */
+  async serve(req: IncomingMessage, res: ServerResponse, root: string, target: string): Promise<boolean> {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    const file = this.resolve(root, target);
+    if (!file) return false;
+    const plain = await this.lookup(file);
+    if (!plain) return false;
+    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) ? await this.lookup(`${file}.gz`) : undefined;
+    const chosen = gzip ?? plain;
+    const headers: Record<string, string | number> = {
+      "content-type": contentTypes[extname(file).toLowerCase()] ?? "application/octet-stream",
+      etag: `"${Math.floor(chosen.mtimeMs / 1000).toString(16)}-${chosen.size.toString(16)}${gzip ? "-gz" : ""}"`,
+      "last-modified": new Date(chosen.mtimeMs).toUTCString(),
+      "accept-ranges": "bytes",
+    };
+    if (gzip) headers["content-encoding"] = "gzip";
+    if (gzip || (await this.lookup(`${file}.gz`))) headers.vary = "Accept-Encoding";
+    if (target.startsWith("/assets/")) headers["cache-control"] = "public, max-age=31536000, immutable";
+    if (notModified(req, headers.etag as string, chosen.mtimeMs)) {
+      res.writeHead(304, headers);
+      res.end();
+      return true;
+    }
+    const range = parseRange(req, chosen.size, headers.etag as string);
+    if (range === "unsatisfiable") {
+      res.writeHead(416, { "content-range": `bytes */${chosen.size}`, "content-length": 0 });
+      res.end();
+      return true;
+    }
+    const [start, end] = range ?? [0, chosen.size - 1];
+    headers["content-length"] = end - start + 1;
+    if (range) headers["content-range"] = `bytes ${start}-${end}/${chosen.size}`;
+    res.writeHead(range ? 206 : 200, headers);
+    if (req.method === "HEAD" || chosen.size === 0) {
+      res.end();
+      return true;
+    }
+    const body = await this.memoryCopy(chosen);
+    if (body) res.end(body.subarray(start, end + 1));
+    else createReadStream(chosen.path, { start, end }).on("error", () => res.destroy()).pipe(res);
+    return true;
+  }
+
+  /** The file path for a request target, or undefined when it can't be a file under root. */
+  private resolve(root: string, target: string): string | undefined {
+    const queryAt = target.indexOf("?");
+    const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    if (path.endsWith("/")) return undefined;
+    const parts: string[] = [];
+    for (const segment of path.split("/").slice(1)) {
+      const part = decodeSegment(segment);
+      // Encoded slashes, dot files and dot segments never name a static file.
+      if (part === "" || part.startsWith(".") || /[/\\\0]/.test(part)) return undefined;
+      parts.push(part);
+    }
+    const file = join(root, ...parts);
+    return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : undefined;
+  }
+
+  private async lookup(path: string): Promise<FileInfo | undefined> {
+    const now = Date.now();
+    const cached = this.cache.get(path);
+    if (cached && cached.expires > now) return cached.info;
+    let info: FileInfo | undefined;
+    try {
+      const found: FileStats = await stat(path);
+      if (found.isFile()) info = { path, size: found.size, mtimeMs: found.mtimeMs };
+    } catch {
+      info = undefined;
+    }
+    const body = cached?.body && info && cached.info?.size === info.size && cached.info.mtimeMs === info.mtimeMs ? cached.body : undefined;
+    if (cached?.body && !body) this.memoryBytes -= cached.body.length;
+    if (this.cache.size >= maxCachedPaths) this.clear();
+    this.cache.set(path, { expires: now + statTtlMs, info, ...(body ? { body } : {}) });
+    return info;
+  }
+
+  private async memoryCopy(info: FileInfo): Promise<Buffer | undefined> {
+    if (info.size > memoryFileBytes) return undefined;
+    const entry = this.cache.get(info.path);
+    if (entry?.body) return entry.body;
+    const body = await readFile(info.path).catch(() => undefined);
+    if (!body || body.length !== info.size) return body;
+    if (entry && this.memoryBytes + body.length <= memoryTotalBytes) {
+      entry.body = body;
+      this.memoryBytes += body.length;
+    }
+    return body;
+  }
+
+  clear(): void {
+    this.cache.clear();
+    this.memoryBytes = 0;
+  }
+}
+
+function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (ifNoneMatch !== undefined) return ifNoneMatch === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
+  const since = req.headers["if-modified-since"];
+  return since !== undefined && Math.floor(mtimeMs / 1000) <= Date.parse(since) / 1000;
+}
+
+/** One `bytes=a-b` range; several ranges or a stale If-Range are answered with the whole file. */
+function parseRange(req: IncomingMessage, size: number, etag: string): [number, number] | "unsatisfiable" | undefined {
+  const header = req.headers.range;
+  if (!header || (req.headers["if-range"] !== undefined && req.headers["if-range"] !== etag)) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return undefined;
+  let start: number;
+  let end: number;
+  if (match[1] === "") {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return [start, end];
+}

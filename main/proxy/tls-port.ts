@@ -1,0 +1,75 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import type { SecureContext } from "node:tls";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
+import type { PassthroughRoute } from "./config";
+import { isHandshakeRecord, maxRecordBytes, parseClientHello, recordHeaderBytes } from "./client-hello";
+import type { Stats } from "./stats";
+
+export interface TlsPortOptions {
+  /** The HTTPS server that terminates TLS for every name not passed through. */
+  terminator: TlsServer;
+  passthrough: () => Map<string, PassthroughRoute>;
+  /** ACME TLS-ALPN-01: the challenge context for a name while its challenge is pending. */
+  acmeContext: (servername: string) => SecureContext | undefined;
+  helloTimeoutMs: number;
+  connectTimeoutMs: number;
+  stats: Stats;
+}
+
+/**
+ * The TLS port: reads the whole first ClientHello record (it can span several TCP segments),
+ * then passes the connection through untouched, answers an ACME TLS-ALPN-01 probe, or hands
+ * the socket, hello included, to the HTTPS server.
+ */
+export function createTlsPort(options: TlsPortOptions): Server {
+  const acme = createTlsServer({ ALPNProtocols: ["acme-tls/1"], SNICallback: (name, done) => done(null, options.acmeContext(name)) }, (socket) => socket.end());
+  acme.on("tlsClientError", (_error, socket) => socket.destroy());
+
+  return createServer((socket) => {
+    options.stats.openConnections++;
+    socket.once("close", () => options.stats.openConnections--);
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(options.helloTimeoutMs, () => socket.destroy());
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      if (!isHandshakeRecord(head[0]!)) return socket.destroy();
+      if (received < recordHeaderBytes) return;
+      const recordBytes = head.readUInt16BE(3);
+      if (recordBytes > maxRecordBytes) return socket.destroy();
+      if (received < recordHeaderBytes + recordBytes) return;
+      socket.removeListener("data", onData);
+      socket.pause();
+      socket.setTimeout(0);
+      const hello = parseClientHello(head.subarray(recordHeaderBytes, recordHeaderBytes + recordBytes));
+      const route = hello.servername === undefined ? undefined : options.passthrough().get(hello.servername);
+      if (route) return passThrough(socket, head, route, options.connectTimeoutMs);
+      socket.unshift(head);
+      const wantsAcme = hello.alpn.includes("acme-tls/1") && hello.servername !== undefined && options.acmeContext(hello.servername) !== undefined;
+      (wantsAcme ? acme : options.terminator).emit("connection", socket);
+    };
+    socket.on("data", onData);
+  });
+}
+
+function passThrough(client: Socket, hello: Buffer, route: PassthroughRoute, connectTimeoutMs: number): void {
+  const server = connect(route.upstream.port, route.upstream.host);
+  const closeBoth = () => {
+    client.destroy();
+    server.destroy();
+  };
+  server.setTimeout(connectTimeoutMs, closeBoth);
+  server.once("connect", () => {
+    server.setTimeout(0);
+    server.write(hello);
+    server.pipe(client);
+    client.pipe(server);
+    client.resume();
+  });
+  server.on("error", closeBoth);
+  server.on("close", closeBoth);
+  client.on("close", closeBoth);
+}
