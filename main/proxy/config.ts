@@ -59,6 +59,13 @@ export interface ProxyConfig {
   hosts: VirtualHost[];
   passthrough: PassthroughRoute[];
   limits: ProxyLimits;
+  /**
+   * The user's own web server on this PC forwards the pod to podhost ("I already run a web
+   * server"): believe X-Forwarded-For/-Proto from loopback peers only, so the pod sees the
+   * visitor's address (diaspora* rate-limits logins per IP) and HTTP from a TLS-terminating
+   * front server is not redirected in a loop.
+   */
+  trustLoopbackForwarding?: boolean;
 }
 
 export const defaultLimits: ProxyLimits = {

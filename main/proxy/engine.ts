@@ -6,7 +6,7 @@ import type { SecureContext } from "node:tls";
 import type { CertificateSource } from "../contracts";
 import type { PassthroughRoute, ProxyConfig, Route, Upstream } from "./config";
 import { forward, UpstreamPools } from "./forward";
-import { upstreamRequestHeaders } from "./headers";
+import { frontServerClaim, upstreamRequestHeaders } from "./headers";
 import { sendError, sendRedirect } from "./pages";
 import { findRoute, RouteTable, safeTarget, stripPrefix } from "./routing";
 import { StaticFiles } from "./static-files";
@@ -118,11 +118,13 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
   };
 
   const clientFacts = (req: IncomingMessage, proto: "http" | "https", host: string, route: Route) => ({
-    ip: req.socket.remoteAddress ?? "",
+    ip: (config.trustLoopbackForwarding ? frontServerClaim(req).ip : undefined) ?? req.socket.remoteAddress ?? "",
     proto,
     host,
     prefix: route.prefix,
   });
+  /** The scheme the visitor used: ours, or a trusted front server's (TLS ended there, plain HTTP to us). */
+  const visitorProto = (req: IncomingMessage, listener: "http" | "https") => (config.trustLoopbackForwarding ? frontServerClaim(req).proto : undefined) ?? listener;
 
   const proxyTo = (req: IncomingMessage, res: ServerResponse, proto: "http" | "https", resolved: Extract<Resolved, { kind: "route" }>) => {
     const { route, path, host } = resolved;
@@ -130,8 +132,9 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
     forward(req, res, { pool: pools.get(route.upstream), upstream: route.upstream, path, headers, prefix: route.prefix, host }, limits, stats);
   };
 
-  const onRequest = (proto: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (listener: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
+    const proto = visitorProto(req, listener);
     const resolved = resolve(req, res, req.socket, proto);
     if (resolved.kind !== "route") return;
     const root = resolved.route.staticRoot;
@@ -142,8 +145,9 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
     );
   };
 
-  const onUpgrade = (proto: "http" | "https") => (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (listener: "http" | "https") => (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     stats.requests++;
+    const proto = visitorProto(req, listener);
     const resolved = resolve(req, undefined, socket, proto);
     if (resolved.kind !== "route") return;
     const headers = upstreamRequestHeaders(req, clientFacts(req, proto, resolved.host, resolved.route), String(req.headers.upgrade));

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 
 /** Headers that describe one connection, never the message (RFC 9110 7.6.1), plus Expect (we answer 100-continue ourselves). */
 const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "http2-settings", "expect"]);
@@ -11,6 +12,32 @@ export interface ClientFacts {
   host: string;
   /** The path prefix this route strips, "" for none. */
   prefix: string;
+}
+
+/** What a trusted front server on this PC says about the visitor, when it says it. */
+export interface FrontServerClaim {
+  ip?: string;
+  proto?: "http" | "https";
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const ip = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
+}
+
+/**
+ * The visitor as the front server saw it: the last X-Forwarded-For entry (the one it added) and
+ * its X-Forwarded-Proto. Only from a loopback peer: anyone else could claim anything.
+ */
+export function frontServerClaim(req: IncomingMessage): FrontServerClaim {
+  if (!isLoopback(req.socket.remoteAddress)) return {};
+  const forwardedFor = String(req.headers["x-forwarded-for"] ?? "").split(",").map((part) => part.trim()).filter(Boolean).at(-1);
+  const proto = String(req.headers["x-forwarded-proto"] ?? "").trim().toLowerCase();
+  return {
+    ...(forwardedFor && isIP(forwardedFor) ? { ip: forwardedFor } : {}),
+    ...(proto === "https" || proto === "http" ? { proto } : {}),
+  };
 }
 
 /** The names a Connection header lists: the sender's hop-by-hop extras. */

@@ -21,7 +21,8 @@ export function mapSettings(settings: Settings): MappedConfig {
   const { proxy, pod } = settings;
   const problems: string[] = [];
   const domain = settings.domain || "localhost";
-  const podUpstream: Upstream = { host: "127.0.0.1", port: pod.port };
+  // A custom pod may listen on a unix socket instead of a port.
+  const podUpstream: Upstream = pod.profile === "custom" && pod.socketPath ? { socketPath: pod.socketPath } : { host: "127.0.0.1", port: pod.port };
   const staticRoot = pod.profile === "diaspora" && proxy.serveStatic && pod.dir ? join(pod.dir, "public") : undefined;
   const podRoute: Route = { prefix: "", upstream: podUpstream, ...(staticRoot ? { staticRoot } : {}) };
   const aliases = proxy.aliases.filter((alias) => alias !== domain);
@@ -69,6 +70,7 @@ export function mapSettings(settings: Settings): MappedConfig {
       hosts: [...sites.values()],
       passthrough,
       limits: { ...defaultLimits, bodyBytes: Math.round(proxy.maxBodyMiB * mebibyte) },
+      trustLoopbackForwarding: settings.webserver.enabled,
     },
     routes,
     problems,
