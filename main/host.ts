@@ -1,4 +1,6 @@
 import type { SettingsView } from "../shared/api";
+import type { CertsStatus } from "../shared/certs";
+import { UserError } from "../shared/errors";
 import type { DaemonStatus, StatusSnapshot } from "../shared/status";
 import type { LogBus, Logger } from "./log";
 import { systemClock, type Clock, type ServiceContext } from "./service";
@@ -45,6 +47,7 @@ export class Host {
     private readonly options: HostOptions,
     private readonly settings: SettingsManager,
     readonly services: Services,
+    private readonly reachable: Reachability,
   ) {
     this.log = options.logs.logger("daemon");
     this.webserver = createWebserverService({ settings: () => settings.settings });
@@ -66,13 +69,19 @@ export class Host {
     // Built in dependency order; each gets functions backed by the service that owns the answer.
     const ports: { current?: PortsService } = {};
     const dnsRef: { current?: DnsService } = {};
-    const certs = createCertsService({ ctx: ctx("certs"), txtRecords: () => dnsRef.current?.txtRecords() });
+    const reachable = new Reachability();
+    const certs = createCertsService({
+      ctx: ctx("certs"),
+      txtRecords: () => dnsRef.current?.txtRecords(),
+      publicAddress: () => ports.current?.router.externalIp() ?? Promise.resolve(undefined),
+      reachable: () => reachable.ready(),
+    });
     const proxy = createProxyService({ ctx: ctx("proxy"), certificates: certs.source });
     const pod = createPodService({ ctx: ctx("pod") });
     ports.current = createPortsService({ ctx: ctx("ports"), proxyListeners: () => proxy.listeners() });
     dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
 
-    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current });
+    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
     for (const notice of settings.notices) host.log.warn(notice);
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
@@ -104,17 +113,23 @@ export class Host {
     return this.settings.view();
   }
 
-  /** Start pod: certificate, proxy, pod, router ports, in that order. */
+  /**
+   * Start pod: the certificate (the local one at once), the proxy, the pod, the router ports;
+   * a public certificate is asked for once the proxy listens and the ports are settled.
+   */
   async startPod(): Promise<void> {
     const { certs, proxy, pod, ports } = this.services;
     this.log.info("Starting the pod.");
     for (const service of [certs, proxy, pod, ports]) await service.start();
+    await ports.settled();
+    this.reachable.open();
   }
 
   /** Stop pod: stop accepting first, then the pod, then router mappings and the rest. */
   async stopPod(): Promise<void> {
     const { certs, proxy, pod, ports } = this.services;
     this.log.info("Stopping the pod.");
+    this.reachable.close();
     for (const service of [proxy, pod, ports, certs]) await service.stop();
   }
 
@@ -122,6 +137,14 @@ export class Host {
   async restartPod(): Promise<void> {
     this.log.info("Restarting the pod.");
     await this.services.pod.restart();
+  }
+
+  /** `podhost certs renew`: a public certificate needs the proxy reachable, so only while the pod runs. */
+  async renewCertificate(): Promise<CertsStatus> {
+    if (this.settings.settings.certs.mode === "acme" && !this.reachable.isOpen) {
+      throw new UserError({ code: "pod-stopped", message: "A public certificate can be asked for only while the pod runs: the certificate authority must reach podhost's proxy.", fix: "Start the pod; podhost then asks for the certificate by itself." });
+    }
+    return this.services.certs.renewNow();
   }
 
   /** The explicit "Reset pod identity" flow: the pod's address may change again (a new pod). */
@@ -151,5 +174,28 @@ export class Host {
       const snapshot = this.snapshot();
       for (const listener of this.statusListeners) listener(snapshot);
     });
+  }
+}
+
+/** A gate that is open while the proxy listens and the router ports are settled. */
+class Reachability {
+  private opened = false;
+  private waiting: (() => void)[] = [];
+
+  get isOpen(): boolean {
+    return this.opened;
+  }
+
+  ready(): Promise<void> {
+    return this.opened ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  open(): void {
+    this.opened = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  close(): void {
+    this.opened = false;
   }
 }

@@ -4,6 +4,7 @@ import type { StatusSnapshot } from "./status";
 import type { LogLine } from "./logs";
 import type { UserErrorInfo } from "./errors";
 import type { DnsUpdateResult } from "./dns";
+import type { CertsStatus } from "./certs";
 import type { DoctorReport } from "./doctor";
 import type { PodAddressCheck } from "./ports";
 import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
@@ -64,6 +65,13 @@ export const commands = {
     mutates: true,
     summary: "Update now: send this connection's address to the DNS provider (only if it changed, unless force).",
   }),
+  "certs.renew": command<CertsStatus>()({ params: none, mutates: true, summary: "Get a new certificate now (local, or ACME while the pod runs), ignoring backoff." }),
+  "certs.ca": command<{ pem?: string; derBase64?: string }>()({
+    params: z.object({ format: z.enum(["pem", "der"], { error: 'format is "pem" or "der".' }).default("pem") }).strict(),
+    mutates: false,
+    summary: "The local CA's certificate, to trust it on this network's devices.",
+  }),
+  "certs.show": command<{ pem?: string }>()({ params: none, mutates: false, summary: "The certificate chain the proxy serves by default." }),
   "doctor.run": command<DoctorReport>()({ params: none, mutates: false, summary: "Check every hop from the internet to the pod, each with the reason and the fix." }),
   "ports.checkPodAddress": command<PodAddressCheck>()({
     params: z.object({ domain: z.string().optional() }).strict(),

@@ -132,6 +132,30 @@ webserver
     if (!result.ok) process.exitCode = 1;
   });
 
+const certs = program.command("certs").description("certificates: the local CA, and public ones over ACME");
+certs
+  .command("renew")
+  .description("get a new certificate now")
+  .action(async () => {
+    const status = await client().call("certs.renew", {});
+    console.log(status.message);
+    if (status.state === "failed") process.exitCode = 1;
+  });
+certs
+  .command("ca")
+  .description("print the local CA's certificate (PEM), to trust it on your devices")
+  .action(async () => {
+    process.stdout.write((await client().call("certs.ca", { format: "pem" })).pem ?? "");
+  });
+certs
+  .command("show")
+  .description("print the certificate chain the proxy serves")
+  .action(async () => {
+    const { pem } = await client().call("certs.show", {});
+    if (!pem) throw new UserError({ code: "no-certificate", message: "The proxy serves no certificate yet.", fix: "Start the pod, or run `podhost certs renew`." });
+    process.stdout.write(pem);
+  });
+
 const dns = program.command("dns").description("dynamic DNS");
 dns
   .command("update")

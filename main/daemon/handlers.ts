@@ -29,6 +29,12 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "settings.set": async ({ changes }) => host.changeSettings(changes),
     "logs.tail": async ({ lines }) => ({ lines: logs.tail(lines) }),
     "dns.update": async ({ force }) => host.services.dns.updateNow({ force }),
+    "certs.renew": async () => host.renewCertificate(),
+    "certs.ca": async ({ format }) => (format === "der" ? { derBase64: (await host.services.certs.caCertificateDer()).toString("base64") } : { pem: await host.services.certs.caCertificatePem() }),
+    "certs.show": async () => {
+      const pem = host.services.certs.servedCertificatePem();
+      return pem ? { pem } : {};
+    },
     "doctor.run": async () => host.doctor.run(),
     "ports.checkPodAddress": async ({ domain }) => {
       const name = domain ?? host.settingsView().settings.domain;
