@@ -1,20 +1,9 @@
 import type { ChallengeType } from "../../shared/certs";
-import type { UserErrorInfo } from "../../shared/errors";
 import { AcmeNetworkError, type AcmeProblem } from "./acme-transport";
 import { ChallengeFailedError, ChallengeUnavailableError } from "./acme-order";
+import { IssuanceProblem, type IssuanceFailure } from "./issuance-problem";
 
-/** A failure in plain words; `retryAfterMs` when the CA said how long to wait. */
-export interface IssuanceFailure extends UserErrorInfo {
-  retryAfterMs?: number;
-}
-
-/** Thrown by preflight checks and settings problems, already in plain words. */
-export class IssuanceProblem extends Error {
-  constructor(readonly failure: IssuanceFailure) {
-    super(failure.message);
-    this.name = "IssuanceProblem";
-  }
-}
+export { IssuanceProblem, type IssuanceFailure } from "./issuance-problem";
 
 const networkReasons: Record<string, string> = {
   ECONNREFUSED: "nothing answers at that address",

@@ -1,5 +1,4 @@
 import { createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import type { KeyType } from "../../shared/certs";
@@ -106,24 +105,4 @@ export async function issueServerCertificate(ca: LocalCa, request: ServerCertReq
     ],
   });
   return { certPem: cert.toString("pem"), keyPem: key.pem };
-}
-
-/** The machine's private IPv4 addresses (where LAN clients reach it) plus 127.0.0.1. */
-export function lanAddresses(): string[] {
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .filter((info) => info !== undefined && info.family === "IPv4" && isPrivateIpv4(info.address))
-    .map((info) => info!.address);
-  return [...new Set(["127.0.0.1", ...found])];
-}
-
-function isPrivateIpv4(address: string): boolean {
-  const [a = 0, b = 0] = address.split(".").map(Number);
-  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-}
-
-/** The names of a certificate's SAN (DNS names and IPs), via node's own parser. */
-export function certificateNames(certPem: string): string[] {
-  const san = new X509Certificate(certPem).subjectAltName ?? "";
-  return san.split(", ").filter(Boolean).map((entry) => entry.replace(/^(DNS|IP Address):/, ""));
 }

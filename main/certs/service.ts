@@ -5,14 +5,14 @@ import type { Settings } from "../../shared/settings";
 import type { TxtRecordWriter } from "../contracts";
 import { ChangeEmitter, type ServiceContext } from "../service";
 import { readTextIfExists, writeFileSafely } from "../store/files";
-import { IssuanceProblem } from "./acme-errors";
-import { issueAcmeCertificate } from "./acme-issuer";
-import { fetchRenewalWindow, pickRenewalTime } from "./ari";
+import { IssuanceProblem } from "./issuance-problem";
 import { certsPaths, readAcmeAccount, readAcmeState, readPair, writeJson, writePair, type AcmeRetryState } from "./files";
-import { generateKeyPair } from "./keys";
-import { certificateNames, issueServerCertificate, lanAddresses, loadOrCreateLocalCa, type LocalCa } from "./local-ca";
+import type { LocalCa } from "./local-ca";
+import { certificateNames, lanAddresses } from "./names";
 import { backoffDelay, day, describeWhen, renewalTime, timerDelay } from "./schedule";
 import { CertificateStore, servedCertificate, type ServedCertificate } from "./source";
+// The X.509 builder, ACME client and their HTTP stack load on first use (dynamic imports below),
+// so the daemon starts without them.
 
 export interface CertsEnvironment {
   ctx: ServiceContext;
@@ -139,6 +139,7 @@ export class CertsController {
       if (current !== this.store.localCertificate()) this.store.setLocal(current);
       return;
     }
+    const { issueServerCertificate } = await import("./local-ca");
     const issued = await issueServerCertificate(ca, { ...wanted, now: this.now });
     await writePair(this.paths.local, issued);
     this.store.setLocal(servedCertificate(issued.certPem, issued.keyPem));
@@ -148,6 +149,7 @@ export class CertsController {
   private async localCa(): Promise<LocalCa> {
     const dnsNames = this.localDnsNames();
     if (this.ca && dnsNames.every((name) => this.ca!.dnsNames.includes(name))) return this.ca;
+    const { loadOrCreateLocalCa } = await import("./local-ca");
     const { ca, created } = await loadOrCreateLocalCa(this.paths.caDir, dnsNames, this.now);
     if (created) this.env.ctx.log.info(`Created podhost's local CA for ${dnsNames.join(", ")}; devices must trust it again (Settings > Certificates).`);
     this.ca = ca;
@@ -187,8 +189,9 @@ export class CertsController {
     if (known && this.now - known.checkedAt < ariInterval) return;
     const checkedAt = this.now;
     this.ari = { certPem: cert.certPem, directoryUrl, checkedAt, ...(known?.renewAt !== undefined ? { renewAt: known.renewAt } : {}) };
-    fetchRenewalWindow(directoryUrl, cert.certPem)
-      .then((window) => {
+    import("./ari")
+      .then(async ({ fetchRenewalWindow, pickRenewalTime }) => ({ window: await fetchRenewalWindow(directoryUrl, cert.certPem), pickRenewalTime }))
+      .then(({ window, pickRenewalTime }) => {
         if (!window || this.ari?.certPem !== cert.certPem || this.ari.directoryUrl !== directoryUrl) return;
         this.ari = { certPem: cert.certPem, directoryUrl, checkedAt, renewAt: pickRenewalTime(window) };
         this.env.ctx.log.info(`The certificate authority suggests renewing between ${new Date(window.start).toISOString()} and ${new Date(window.end).toISOString()}.`);
@@ -217,6 +220,7 @@ export class CertsController {
       if (!this.domain()) throw new IssuanceProblem({ code: "no-domain", field: "domain", message: "A public certificate needs the pod's domain, and none is set.", fix: "Enter the domain under Settings > Pod, like pod.example.org." });
       const { directoryUrl, email } = settings.certs.acme;
       const account = await readAcmeAccount(this.paths.account);
+      const { issueAcmeCertificate } = await import("./acme-issuer");
       const issued = await issueAcmeCertificate({
         names: this.publicNames(),
         acme: settings.certs.acme,
@@ -255,6 +259,7 @@ export class CertsController {
   private async accountKey(): Promise<string> {
     const existing = await readTextIfExists(this.paths.accountKey);
     if (existing) return existing;
+    const { generateKeyPair } = await import("./keys");
     const key = await generateKeyPair("ecdsa");
     await writeFileSafely(this.paths.accountKey, key.pem);
     return key.pem;

@@ -4,7 +4,6 @@ import type { PodConfigChange, PodState, PodStatus } from "../../shared/pod";
 import { podUrl, type Settings } from "../../shared/settings";
 import { ChangeEmitter, type Service, type ServiceContext } from "../service";
 import { planCustom } from "./custom-profile";
-import { planDiaspora } from "./diaspora-profile";
 import { forgetIdentity, readIdentity, recordIdentity } from "./identity";
 import type { LaunchPlan } from "./launch-plan";
 import { PidJournal } from "./pid-journal";
@@ -91,7 +90,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
     let plan: LaunchPlan;
     try {
       await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
-      plan = current.pod.profile === "diaspora" ? await planDiaspora(current, ctx.dataDir, options.env) : await planCustom(current, ctx.dataDir, options.env);
+      // The diaspora* profile's TOML and YAML readers load only when a diaspora* pod starts.
+      plan = current.pod.profile === "diaspora" ? await (await import("./diaspora-profile")).planDiaspora(current, ctx.dataDir, options.env) : await planCustom(current, ctx.dataDir, options.env);
     } finally {
       preparing = false;
     }
