@@ -8,6 +8,7 @@ import { StatePill } from "./components/StatePill";
 import { StatusPage } from "./pages/StatusPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { LogsPage } from "./pages/LogsPage";
+import { DiagnosticsPage } from "./pages/DiagnosticsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { UnauthorizedPage } from "./pages/UnauthorizedPage";
 
@@ -15,6 +16,7 @@ const navItems = [
   { page: "status", label: "Status" },
   { page: "settings", label: "Settings" },
   { page: "logs", label: "Logs" },
+  { page: "diagnostics", label: "Diagnostics" },
 ] as const;
 
 export function App() {
@@ -76,6 +78,8 @@ function Page({ route }: { route: Route }) {
       return <SettingsPage section={route.section} />;
     case "logs":
       return <LogsPage />;
+    case "diagnostics":
+      return <DiagnosticsPage />;
     default:
       return <NotFoundPage path={route.path} />;
   }

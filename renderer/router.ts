@@ -1,10 +1,11 @@
 import { useSyncExternalStore } from "react";
 
-/** Hash routes: #/status, #/settings, #/settings/<section>, #/logs. No library needed for three pages. */
+/** Hash routes: #/status, #/settings, #/settings/<section>, #/logs, #/diagnostics. No library needed for four pages. */
 export type Route =
   | { page: "status" }
   | { page: "settings"; section?: string }
   | { page: "logs" }
+  | { page: "diagnostics" }
   | { page: "not-found"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -12,7 +13,7 @@ export function parseRoute(hash: string): Route {
   const [page = "", section] = path.split("/");
   if (page === "" || page === "status") return { page: "status" };
   if (page === "settings") return section ? { page, section } : { page };
-  if (page === "logs") return { page };
+  if (page === "logs" || page === "diagnostics") return { page };
   return { page: "not-found", path };
 }
 

@@ -14,7 +14,8 @@ import { fieldForError, SettingsSection, type SaveResult } from "../settings/Set
 import { fieldId } from "../settings/SettingField";
 import { settingsExtras } from "../settings/extras";
 
-const groups = groupFields(fieldSpecs());
+const allFields = fieldSpecs();
+const groups = groupFields(allFields);
 
 /** The changes a section's drafts make to the saved settings; secrets only when something was typed. */
 function changesOf(fields: FieldSpec[], drafts: Record<string, Draft>, view: SettingsView): Record<string, unknown> {
@@ -102,6 +103,18 @@ export function SettingsPage({ section }: { section?: string }) {
     if (field) document.getElementById(fieldId(field.key))?.focus();
   };
 
+  // What the forms hold now, so a section can follow its own choices before they are saved.
+  const values = (key: string): unknown => {
+    const field = allFields.find((f) => f.key === key);
+    const draft = drafts[key];
+    if (!field || draft === undefined || !view) return view ? getPath(view.settings, key) : undefined;
+    try {
+      return valueOf(field, draft);
+    } catch {
+      return draft;
+    }
+  };
+
   const change = (id: SectionId, field: FieldSpec, draft: Draft) => {
     setDrafts((current) => ({ ...current, [field.key]: draft }));
     setResult(id, undefined);
@@ -142,13 +155,14 @@ export function SettingsPage({ section }: { section?: string }) {
                 fields={fields}
                 view={view}
                 draftFor={(field) => drafts[field.key] ?? draftOf(field, getPath(view.settings, field.key))}
+                values={values}
                 onChange={(field, draft) => change(s.id, field, draft)}
                 onSave={() => void save(s.id, fields)}
                 saving={saving === s.id}
                 result={results[s.id]}
               >
                 {Extras.map((Extra, index) => (
-                  <Extra key={index} view={view} status={status} reload={reload} />
+                  <Extra key={index} view={view} status={status} values={values} reload={reload} />
                 ))}
               </SettingsSection>
             );

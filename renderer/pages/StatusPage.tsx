@@ -5,6 +5,7 @@ import { ProcessTable } from "../status/ProcessTable";
 import { ServiceCard } from "../status/ServiceCard";
 import { statusCardExtras } from "../status/extras";
 import { PageHeading } from "../components/PageHeading";
+import { href } from "../router";
 
 /** The order a user reads: is my pod up, and is everything in front of it working? */
 const cardOrder = ["pod", "proxy", "ports", "dns", "certs"] as const;
@@ -23,6 +24,9 @@ function StatusCards({ status }: { status: StatusSnapshot }) {
   return (
     <>
       <PodControls state={status.pod.state} />
+      <p className="diagnose-link">
+        Not reachable from outside? <a href={href("diagnostics")}>Diagnose</a> the path from the internet to the pod.
+      </p>
       <div className="cards">
         {cardOrder.map((name) => (
           <ServiceCard key={name} name={name} status={status[name]}>

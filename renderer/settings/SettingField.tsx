@@ -1,10 +1,13 @@
 import type { UserErrorInfo } from "../../shared/errors";
 import type { SecretState } from "../../shared/api";
 import type { FieldSpec } from "./fields";
+import type { FieldLook } from "./sections";
 import { defaultText, type Draft } from "./values";
 
 export interface SettingFieldProps {
   field: FieldSpec;
+  /** Label, placeholder and notes that depend on other fields. */
+  look?: FieldLook;
   draft: Draft;
   onChange: (draft: Draft) => void;
   /** Why the key cannot change any more, if it cannot. */
@@ -16,12 +19,14 @@ export interface SettingFieldProps {
 export const fieldId = (key: string) => `setting-${key.replace(/[^a-zA-Z0-9]+/g, "-")}`;
 
 /** One generated control: label, control, help (description, key, default), lock reason and error. */
-export function SettingField({ field, draft, onChange, lockedReason, secret, error }: SettingFieldProps) {
+export function SettingField({ field, look, draft, onChange, lockedReason, secret, error }: SettingFieldProps) {
   const id = fieldId(field.key);
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
   const lockId = `${id}-locked`;
-  const describedBy = [error ? errorId : null, lockedReason ? lockId : null, helpId].filter(Boolean).join(" ");
+  const warningId = `${id}-warning`;
+  const noteId = `${id}-note`;
+  const describedBy = [error ? errorId : null, lockedReason ? lockId : null, look?.warning ? warningId : null, look?.note ? noteId : null, helpId].filter(Boolean).join(" ");
   const locked = lockedReason !== undefined;
   const common = { id, "data-key": field.key, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined };
   const shownDefault = defaultText(field);
@@ -29,7 +34,7 @@ export function SettingField({ field, draft, onChange, lockedReason, secret, err
 
   const label = (
     <label htmlFor={id} className="field-label">
-      {field.label}
+      {look?.label ?? field.label}
     </label>
   );
 
@@ -43,7 +48,7 @@ export function SettingField({ field, draft, onChange, lockedReason, secret, err
         <select {...common} value={String(draft)} disabled={locked} onChange={(event) => onChange(event.target.value)}>
           {(kind.options.includes(String(draft)) ? kind.options : [String(draft), ...kind.options]).map((option) => (
             <option key={option} value={option}>
-              {option === "" ? "(not set)" : option}
+              {look?.optionLabels?.[option] ?? (option === "" ? "(not set)" : option)}
             </option>
           ))}
         </select>
@@ -54,12 +59,12 @@ export function SettingField({ field, draft, onChange, lockedReason, secret, err
       break;
     case "secret":
       control = (
-        <input {...common} type="password" autoComplete="new-password" readOnly={locked} value={String(draft)} placeholder={secret?.set ? "Type a new one to replace it" : ""} onChange={(event) => onChange(event.target.value)} />
+        <input {...common} type="password" autoComplete="new-password" readOnly={locked} value={String(draft)} placeholder={secret?.set ? "Type a new one to replace it" : (look?.placeholder ?? "")} onChange={(event) => onChange(event.target.value)} />
       );
       break;
     default:
       control = (
-        <input {...common} type={kind.type === "number" ? "number" : "text"} inputMode={kind.type === "number" ? "numeric" : undefined} spellCheck={false} readOnly={locked} value={String(draft)} onChange={(event) => onChange(event.target.value)} />
+        <input {...common} type={kind.type === "number" ? "number" : "text"} inputMode={kind.type === "number" ? "numeric" : undefined} spellCheck={false} readOnly={locked} value={String(draft)} placeholder={look?.placeholder} onChange={(event) => onChange(event.target.value)} />
       );
   }
 
@@ -76,6 +81,16 @@ export function SettingField({ field, draft, onChange, lockedReason, secret, err
           {control}
         </>
       )}
+      {look?.warning ? (
+        <p className="field-warning" id={warningId}>
+          {look.warning}
+        </p>
+      ) : null}
+      {look?.note ? (
+        <p className="field-note" id={noteId}>
+          {look.note}
+        </p>
+      ) : null}
       {kind.type === "secret" ? (
         <p className="secret-state" data-secret-state={secret?.set ? "set" : "unset"}>
           {secret?.set ? `set (${secret.hint ?? "••••"})` : "not set"}

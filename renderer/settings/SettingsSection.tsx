@@ -2,7 +2,7 @@ import type { FormEvent, ReactNode } from "react";
 import type { SettingsView } from "../../shared/api";
 import type { UserErrorInfo } from "../../shared/errors";
 import type { FieldSpec } from "./fields";
-import type { SectionSpec } from "./sections";
+import type { FieldLook, FormValues, SectionSpec } from "./sections";
 import type { Draft } from "./values";
 import { SettingField } from "./SettingField";
 import { ErrorNote } from "../components/ErrorNote";
@@ -14,6 +14,7 @@ interface SettingsSectionProps {
   fields: FieldSpec[];
   view: SettingsView;
   draftFor: (field: FieldSpec) => Draft;
+  values: FormValues;
   onChange: (field: FieldSpec, draft: Draft) => void;
   onSave: () => void;
   saving: boolean;
@@ -27,16 +28,30 @@ export function fieldForError(fields: FieldSpec[], errorField: string | undefine
   return fields.find((field) => errorField === field.key || errorField.startsWith(`${field.key}.`));
 }
 
-/** The section's fields under its sub-headings; the ungrouped ones first, empty groups left out. */
-function partition(section: SectionSpec, fields: FieldSpec[]): { title?: string; fields: FieldSpec[] }[] {
+interface Group {
+  title?: string;
+  collapsible?: boolean;
+  fields: { field: FieldSpec; look?: FieldLook }[];
+}
+
+/**
+ * The section's visible fields under its sub-headings: the ungrouped ones first, each key in the
+ * first group that owns it, ordered by its look, empty groups left out.
+ */
+function partition(section: SectionSpec, fields: FieldSpec[], values: FormValues): Group[] {
   const groups = section.groups ?? [];
-  const ungrouped = fields.filter((field) => !groups.some((group) => group.owns(field.key)));
-  const grouped = groups.map((group) => ({ title: group.title, fields: fields.filter((field) => group.owns(field.key)) }));
-  return [{ fields: ungrouped }, ...grouped].filter((group) => group.fields.length > 0);
+  const shown = fields
+    .map((field, index) => ({ field, index, look: section.look?.(field.key, values) }))
+    .filter(({ look }) => !look?.hidden)
+    .sort((a, b) => (a.look?.order ?? 1000 + a.index) - (b.look?.order ?? 1000 + b.index));
+  const groupOf = (key: string) => groups.findIndex((group) => group.owns(key, values));
+  const ungrouped: Group = { fields: shown.filter(({ field }) => groupOf(field.key) < 0) };
+  const grouped = groups.map((group, index): Group => ({ title: group.title, collapsible: group.collapsible, fields: shown.filter(({ field }) => groupOf(field.key) === index) }));
+  return [ungrouped, ...grouped].filter((group) => group.fields.length > 0);
 }
 
 /** One section's form: generated fields, the capability's extra widgets, and its own Save button. */
-export function SettingsSection({ section, fields, view, draftFor, onChange, onSave, saving, result, children }: SettingsSectionProps) {
+export function SettingsSection({ section, fields, view, draftFor, values, onChange, onSave, saving, result, children }: SettingsSectionProps) {
   const headingId = `settings-${section.id}-title`;
   const error = result && "error" in result ? result.error : undefined;
   const errorField = fieldForError(fields, error?.field);
@@ -51,11 +66,12 @@ export function SettingsSection({ section, fields, view, draftFor, onChange, onS
       </h2>
       <p className="intro">{section.intro}</p>
       <form noValidate onSubmit={submit} aria-labelledby={headingId}>
-        {partition(section, fields).map(({ title, fields: groupFields }) => {
-          const controls = groupFields.map((field) => (
+        {partition(section, fields, values).map(({ title, collapsible, fields: groupFields }) => {
+          const controls = groupFields.map(({ field, look }) => (
             <SettingField
               key={field.key}
               field={field}
+              look={look}
               draft={draftFor(field)}
               onChange={(draft) => onChange(field, draft)}
               lockedReason={view.locked[field.key]}
@@ -63,15 +79,24 @@ export function SettingsSection({ section, fields, view, draftFor, onChange, onS
               error={errorField === field ? error : undefined}
             />
           ));
-          return title ? (
-            <fieldset key={title} className="field-group">
+          if (!title) {
+            return (
+              <div key="" className="field-group-plain">
+                {controls}
+              </div>
+            );
+          }
+          // A folded group opens by itself when it holds the field an error names.
+          return collapsible ? (
+            <details key={title} className="field-group collapsible" data-group={title} open={groupFields.some(({ field }) => field === errorField) || undefined}>
+              <summary>{title}</summary>
+              {controls}
+            </details>
+          ) : (
+            <fieldset key={title} className="field-group" data-group={title}>
               <legend>{title}</legend>
               {controls}
             </fieldset>
-          ) : (
-            <div key="" className="field-group-plain">
-              {controls}
-            </div>
           );
         })}
         {error && !errorField ? <ErrorNote error={error} /> : null}

@@ -1,7 +1,10 @@
 import type { ComponentType } from "react";
 import type { SettingsView } from "../../shared/api";
 import type { StatusSnapshot } from "../../shared/status";
-import type { SectionId } from "./sections";
+import type { FormValues, SectionId } from "./sections";
+import { DnsUpdatePanel } from "../dns/DnsUpdatePanel";
+import { RouterCheckPanel } from "../network/RouterCheckPanel";
+import { WebServerPanel } from "../network/WebServerPanel";
 
 /**
  * Extension point: capability widgets shown in a Settings section, below its generated fields
@@ -12,7 +15,12 @@ import type { SectionId } from "./sections";
 export interface SettingsExtraProps {
   view: SettingsView;
   status: StatusSnapshot | null;
+  /** The section's current values, typed but maybe not saved yet. */
+  values: FormValues;
   reload: () => Promise<void>;
 }
 
-export const settingsExtras: Partial<Record<SectionId, ComponentType<SettingsExtraProps>[]>> = {};
+export const settingsExtras: Partial<Record<SectionId, ComponentType<SettingsExtraProps>[]>> = {
+  domain: [DnsUpdatePanel],
+  network: [RouterCheckPanel, WebServerPanel],
+};

@@ -1,5 +1,7 @@
 import type { ComponentType } from "react";
 import type { ServiceName, StatusSnapshot } from "../../shared/status";
+import { DomainDetails } from "../dns/DomainDetails";
+import { NetworkDetails } from "../network/NetworkDetails";
 
 /**
  * Extension point: capability widgets shown inside a service's card on the Status page, after
@@ -11,4 +13,7 @@ export interface StatusExtraProps {
   status: StatusSnapshot;
 }
 
-export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusExtraProps>[]>> = {};
+export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusExtraProps>[]>> = {
+  dns: [DomainDetails],
+  ports: [NetworkDetails],
+};
