@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { lookup } from "node:dns/promises";
+import { resolveIpv4 } from "../system/resolve";
 import type { CertificateInfo, CertsStatus, ChallengeType, IssuanceStep } from "../../shared/certs";
 import type { Settings } from "../../shared/settings";
 import type { TxtRecordWriter } from "../contracts";
@@ -228,7 +228,7 @@ export class CertsController {
         accountKeyPem: await this.accountKey(),
         ...(account?.directoryUrl === directoryUrl && account.email === email ? { accountUrl: account.url } : {}),
         responders: { setHttp01: (t, k) => this.store.setHttp01(t, k), setTlsAlpn01: (n, c) => this.store.setTlsAlpn01(n, c), dns01: this.env.txtRecords() },
-        resolveHost: this.env.resolveHost ?? (async (name) => (await lookup(name, { all: true, family: 4 })).map((a) => a.address)),
+        resolveHost: this.env.resolveHost ?? ((name) => resolveIpv4(name)),
         ...(this.env.publicAddress ? { publicAddress: this.env.publicAddress } : {}),
         onProgress: (step, challenge) => {
           this.progress = challenge ? { step, challenge } : { step };

@@ -1,5 +1,6 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
-import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { RotatingFile } from "../system/rotating-file";
 import type { Server } from "node:http";
 import { UserError } from "../../shared/errors";
 import { Host } from "../host";
@@ -43,7 +44,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 
   const logs = new LogBus();
-  const logFile = await openLogFile(paths, logs);
+  const logFile = openLogFile(paths, logs);
   const token = await loadOrCreateToken(paths.token);
   logs.setSecrets([token]);
   const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs });
@@ -75,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await host.close();
       await rm(paths.daemonInfo, { force: true });
       await rm(paths.socket, { force: true });
-      await new Promise<void>((resolve) => logFile.end(resolve));
+      logFile.close();
     })());
   return { url, uiUrl: `${url}#token=${token}`, port, host, logs, stop };
 }
@@ -98,9 +99,9 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function openLogFile(paths: DataPaths, logs: LogBus) {
-  await mkdir(paths.logs, { recursive: true, mode: 0o700 });
-  const stream = createWriteStream(`${paths.logs}/daemon.log`, { flags: "a", mode: 0o600 });
-  logs.subscribe((line) => stream.write(`${formatLogLine(line)}\n`));
-  return stream;
+/** The daemon's own log, capped like the pod's (10 MB x 5). */
+function openLogFile(paths: DataPaths, logs: LogBus): RotatingFile {
+  const file = new RotatingFile(join(paths.logs, "daemon.log"));
+  logs.subscribe((line) => file.write(`${formatLogLine(line)}\n`));
+  return file;
 }

@@ -1,4 +1,4 @@
-import { promises as dns } from "node:dns";
+import { resolveIpv4 } from "../system/resolve";
 import { connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { lanInterfaces } from "../ports/lan";
@@ -10,7 +10,7 @@ const probeTimeoutMs = 3000;
 export const realProbes: DoctorProbes = {
   proxyCertificate,
   lanAddresses: () => lanInterfaces().map((i) => i.address),
-  resolve: async (domain) => dns.resolve4(domain).catch(() => []),
+  resolve: async (domain) => resolveIpv4(domain).catch(() => []),
   hairpin,
   now: () => Date.now(),
 };

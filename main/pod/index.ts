@@ -1,7 +1,7 @@
 import type { ServiceContext } from "../service";
 import { createPodServiceWith, type PodService } from "./pod-service";
 import type { RestartPolicyOptions } from "./restart-policy";
-import type { LogLimits } from "./rotating-file";
+import type { LogLimits } from "../system/rotating-file";
 
 export interface PodDeps {
   ctx: ServiceContext;

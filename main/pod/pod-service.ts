@@ -8,7 +8,7 @@ import { forgetIdentity, readIdentity, recordIdentity } from "./identity";
 import type { LaunchPlan } from "./launch-plan";
 import { PidJournal } from "./pid-journal";
 import type { RestartPolicyOptions } from "./restart-policy";
-import { defaultLogLimits, type LogLimits } from "./rotating-file";
+import { defaultLogLimits, type LogLimits } from "../system/rotating-file";
 import { Supervisor } from "./supervisor";
 
 export interface PodServiceOptions {

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { Logger } from "../log";
 import type { Clock } from "../service";
 import { redactSecrets } from "./redact";
-import { RotatingFile, type LogLimits } from "./rotating-file";
+import { RotatingFile, type LogLimits } from "../system/rotating-file";
 
 const tailSize = 50;
 

@@ -6,7 +6,7 @@ import type { PidJournal } from "./pid-journal";
 import { ProcessLog } from "./process-log";
 import { sampleGroup, type CpuSample } from "./proc-stats";
 import type { RestartPolicyOptions } from "./restart-policy";
-import type { LogLimits } from "./rotating-file";
+import type { LogLimits } from "../system/rotating-file";
 import { SupervisedProcess, type ProcessSpec } from "./supervised-process";
 
 export interface SupervisorOptions {
