@@ -9,6 +9,7 @@ import { ControlClient } from "../cli/client";
 import { defaultDataDir } from "../store/paths";
 import { trayModel, type TrayAction, type TrayMenuItem } from "./menu";
 import { isXdgAutostartEnabled, setXdgAutostart } from "./autostart";
+import { notificationsFor } from "./notifications";
 
 const appDir = fileURLToPath(new URL("../..", import.meta.url));
 const dataDir = process.env.PODHOST_DATA_DIR || defaultDataDir();
@@ -79,9 +80,7 @@ async function follow(): Promise<void> {
 }
 
 function notifyChanges(before: StatusSnapshot | undefined, after: StatusSnapshot): void {
-  if (before && before.pod.state !== "crashed" && after.pod.state === "crashed") {
-    new Notification({ title: "Your pod stopped", body: after.pod.message }).show();
-  }
+  for (const notification of notificationsFor(before, after)) new Notification(notification).show();
 }
 
 function render(): void {

@@ -1,0 +1,29 @@
+import type { StatusSnapshot } from "../../shared/status";
+import type { DnsAddresses } from "../../shared/dns";
+
+export interface TrayNotification {
+  title: string;
+  body: string;
+}
+
+/**
+ * What deserves a desktop notification between two snapshots: things the user must act on or
+ * should know even with the window closed. Pure, so the tray shows exactly what tests expect.
+ */
+export function notificationsFor(before: StatusSnapshot | undefined, after: StatusSnapshot): TrayNotification[] {
+  if (!before) return [];
+  const out: TrayNotification[] = [];
+  if (before.pod.state !== "crashed" && after.pod.state === "crashed") out.push({ title: "Your pod stopped", body: after.pod.message });
+  if (before.certs.state !== "expiring" && after.certs.state === "expiring") out.push({ title: "The pod's certificate expires soon", body: after.certs.message });
+  if (before.dns.state !== "failed" && after.dns.state === "failed") out.push({ title: "Dynamic DNS stopped", body: after.dns.message });
+  const update = after.dns.lastUpdate;
+  if (update && update.at !== before.dns.lastUpdate?.at && update.outcome === "accepted" && update.previous && update.sent) {
+    // A new address also matters to certificates and to other pods: say it, once.
+    out.push({ title: "Your home address changed", body: `${after.dns.name ?? "The pod's name"} now points to ${addresses(update.sent)} (was ${addresses(update.previous)}).` });
+  }
+  return out;
+}
+
+function addresses(value: DnsAddresses): string {
+  return [value.ipv4, value.ipv6].filter(Boolean).join(" and ") || "nothing";
+}
