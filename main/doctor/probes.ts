@@ -17,7 +17,8 @@ export const realProbes: DoctorProbes = {
 
 function proxyCertificate(port: number, servername: string): Promise<CertificateProbe> {
   return new Promise((resolve) => {
-    // Not rejecting lets us see (and name) a wrong or self-signed certificate.
+    // A diagnosis, not a client: it sends nothing over this socket, only reads the certificate and
+    // reports whether it is trusted (socket.authorized), so it can name a wrong or self-signed one.
     const socket = tlsConnect({ host: "127.0.0.1", port, ...(servername ? { servername } : {}), rejectUnauthorized: false, timeout: probeTimeoutMs });
     socket.once("secureConnect", () => {
       const cert = socket.getPeerCertificate();
