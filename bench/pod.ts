@@ -1,7 +1,6 @@
 // Pod supervision benchmarks: crash -> answering again, and Stop -> every process gone.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,18 +11,11 @@ import { httpProbe } from "../main/pod/probes";
 import { Supervisor } from "../main/pod/supervisor";
 import { systemClock } from "../main/service";
 import type { BenchResult } from "./types";
+import { freePort } from "../test/helpers/ports";
 
 const standInPod = fileURLToPath(new URL("../test/fixtures/stand-in-pod/server.mjs", import.meta.url));
 const ignoringTimeoutMs = 2_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(check: () => Promise<boolean> | boolean, pollMs = 5): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -3,11 +3,11 @@ import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { requireTool } from "../helpers/tools";
 import { tempDir } from "../helpers/temp";
+import { freePort } from "../helpers/ports";
 
 export interface Bind {
   server: string;
@@ -19,13 +19,6 @@ export interface Bind {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 export async function startBind(): Promise<Bind> {
   const named = requireTool("named", ["/usr/sbin/named"]);

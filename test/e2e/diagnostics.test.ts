@@ -1,33 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { hopLabels } from "../../shared/doctor";
-import { launchChromium, screenshot, seriousA11yViolations } from "../helpers/browser";
-import { servePodhost, type ServedPodhost } from "../helpers/podhost";
-import { tempDir } from "../helpers/temp";
+import { screenshot, seriousA11yViolations } from "../helpers/browser";
+import { openPodhostUi, type UiSession } from "../helpers/ui-session";
 
 /**
  * Network safety: the doctor resolves the pod's domain with the system resolver, which would
  * send the query off this machine for any name; so no domain is set, and the DNS hop explains that.
  * With UPnP off it tries no hairpin connection; its only other probe is TLS to 127.0.0.1.
  */
-let dir: { path: string; cleanup: () => Promise<void> };
-let served: ServedPodhost;
-let chromium: { browser: Browser; close: () => Promise<void> };
+let session: UiSession;
 let page: Page;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  served = await servePodhost(dir.path);
-  chromium = await launchChromium();
-  page = await (await chromium.browser.newContext()).newPage();
-  await page.goto(served.uiUrl);
-  await page.locator('[data-service="pod"]').waitFor();
+  session = await openPodhostUi();
+  ({ page } = session);
 });
-afterAll(async () => {
-  await chromium?.close();
-  await served?.stop();
-  await dir?.cleanup();
-});
+afterAll(() => session?.close());
 
 describe("the Diagnostics page", () => {
   it("is reached from the Status page's Diagnose link", async () => {

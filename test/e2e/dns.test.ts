@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, screenshot, seriousA11yViolations } from "../helpers/browser";
-import { podhost, servePodhost, type ServedPodhost } from "../helpers/podhost";
-import { tempDir } from "../helpers/temp";
+import type { Page } from "playwright-core";
+import { screenshot, seriousA11yViolations } from "../helpers/browser";
+import { podhost, type ServedPodhost } from "../helpers/podhost";
+import { openPodhostUi, type UiSession } from "../helpers/ui-session";
 import { startDdnsFixture, type DdnsFixture } from "../fixtures/ddns";
 
 /**
@@ -13,29 +13,24 @@ import { startDdnsFixture, type DdnsFixture } from "../fixtures/ddns";
 const token = "test-token-0123456789abcdef";
 const address = "198.51.100.4";
 
-let dir: { path: string; cleanup: () => Promise<void> };
+let session: UiSession;
+let dir: { path: string };
 let served: ServedPodhost;
 let duck: DdnsFixture;
 let echo: DdnsFixture;
-let chromium: { browser: Browser; close: () => Promise<void> };
 let page: Page;
 
 beforeAll(async () => {
-  dir = await tempDir();
   duck = await startDdnsFixture("duckdns", { token });
   echo = await startDdnsFixture("echo", { address });
-  served = await servePodhost(dir.path);
-  chromium = await launchChromium();
-  page = await (await chromium.browser.newContext()).newPage();
-  await page.goto(served.uiUrl);
-  await page.locator('[data-service="pod"]').waitFor();
+  session = await openPodhostUi();
+  ({ page, served } = session);
+  dir = { path: session.dataDir };
 });
 afterAll(async () => {
-  await chromium?.close();
-  await served?.stop();
+  await session?.close();
   await duck?.close();
   await echo?.close();
-  await dir?.cleanup();
 });
 
 const section = () => page.locator('[data-section="domain"]');

@@ -1,34 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, screenshot, seriousA11yViolations } from "../helpers/browser";
-import { podhost, servePodhost, type ServedPodhost } from "../helpers/podhost";
-import { tempDir } from "../helpers/temp";
+import type { Page } from "playwright-core";
+import { screenshot, seriousA11yViolations } from "../helpers/browser";
+import { podhost, type ServedPodhost } from "../helpers/podhost";
+import { openPodhostUi, type UiSession } from "../helpers/ui-session";
 
 /**
  * Settings > Network. Network safety: UPnP stays off (it would search the real LAN) and
  * neither "Check my router" nor the web server "Check" (it requests the pod's public name) is pressed.
  */
-let dir: { path: string; cleanup: () => Promise<void> };
+let session: UiSession;
+let dir: { path: string };
 let served: ServedPodhost;
-let chromium: { browser: Browser; close: () => Promise<void> };
 let page: Page;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  expect((await podhost(dir.path, ["config", "set", "domain", "pod.example.org"])).code).toBe(0);
-  served = await servePodhost(dir.path);
-  chromium = await launchChromium();
-  const context = await chromium.browser.newContext();
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: served.origin });
-  page = await context.newPage();
-  await page.goto(served.uiUrl);
-  await page.locator('[data-service="pod"]').waitFor();
+  session = await openPodhostUi({ settings: { domain: "pod.example.org" } });
+  ({ page, served } = session);
+  dir = { path: session.dataDir };
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: served.origin });
 });
-afterAll(async () => {
-  await chromium?.close();
-  await served?.stop();
-  await dir?.cleanup();
-});
+afterAll(() => session?.close());
 
 const section = () => page.locator('[data-section="network"]');
 

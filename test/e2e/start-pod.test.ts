@@ -1,25 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
 import { request } from "node:https";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, screenshot } from "../helpers/browser";
-import { podhost, servePodhost, type ServedPodhost } from "../helpers/podhost";
-import { tempDir } from "../helpers/temp";
+import type { Page } from "playwright-core";
+import { screenshot } from "../helpers/browser";
+import { podhost } from "../helpers/podhost";
+import { openPodhostUi, type UiSession } from "../helpers/ui-session";
+import { freePort } from "../helpers/ports";
 
 const standIn = fileURLToPath(new URL("../fixtures/stand-in-pod/server.mjs", import.meta.url));
 const domain = "pod.example.test";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** GET through podhost's TLS listener as a browser on this PC would, trusting only podhost's local CA. */
 function httpsGet(port: number, path: string, ca: string): Promise<{ status: number; body: string }> {
@@ -45,40 +36,30 @@ function httpGet(port: number, path: string): Promise<{ status: number; location
   });
 }
 
-let dir: { path: string; cleanup: () => Promise<void> };
-let served: ServedPodhost;
-let chromium: { browser: Browser; close: () => Promise<void> };
+let session: UiSession;
+let dir: { path: string };
 let page: Page;
 let ports: { pod: number; https: number; http: number };
 
 beforeAll(async () => {
-  dir = await tempDir();
   ports = { pod: await freePort(), https: await freePort(), http: await freePort() };
-  const settings: Record<string, unknown> = {
-    domain,
-    "pod.profile": "custom",
-    "pod.command": process.execPath,
-    "pod.args": [standIn, "--port", String(ports.pod)],
-    "pod.port": ports.pod,
-    "pod.healthUrl": `http://127.0.0.1:${ports.pod}/nodeinfo/2.1`,
-    "proxy.httpsPort": ports.https,
-    "proxy.httpPort": ports.http,
-  };
-  for (const [key, value] of Object.entries(settings)) {
-    const result = await podhost(dir.path, ["config", "set", key, typeof value === "string" ? value : JSON.stringify(value)]);
-    expect(result.code, result.stderr).toBe(0);
-  }
-  served = await servePodhost(dir.path);
-  chromium = await launchChromium();
-  page = await (await chromium.browser.newContext()).newPage();
-  await page.goto(served.uiUrl);
+  session = await openPodhostUi({
+    settings: {
+      domain,
+      "pod.profile": "custom",
+      "pod.command": process.execPath,
+      "pod.args": [standIn, "--port", String(ports.pod)],
+      "pod.port": ports.pod,
+      "pod.healthUrl": `http://127.0.0.1:${ports.pod}/nodeinfo/2.1`,
+      "proxy.httpsPort": ports.https,
+      "proxy.httpPort": ports.http,
+    },
+  });
+  ({ page } = session);
+  dir = { path: session.dataDir };
   await page.locator('[data-service="pod"][data-state="stopped"]').waitFor();
 });
-afterAll(async () => {
-  await chromium?.close();
-  await served?.stop();
-  await dir?.cleanup();
-});
+afterAll(() => session?.close());
 
 describe("Start pod, from the UI, with the stand-in pod behind podhost's proxy", () => {
   let podPid: number | undefined;

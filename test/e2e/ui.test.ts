@@ -1,28 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, screenshot, seriousA11yViolations } from "../helpers/browser";
-import { podhost, servePodhost, type ServedPodhost } from "../helpers/podhost";
-import { tempDir } from "../helpers/temp";
+import type { Page } from "playwright-core";
+import { screenshot, seriousA11yViolations } from "../helpers/browser";
+import { podhost, type ServedPodhost } from "../helpers/podhost";
+import { openPodhostUi, type UiSession } from "../helpers/ui-session";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-let served: ServedPodhost;
-let chromium: { browser: Browser; close: () => Promise<void> };
+let session: UiSession;
 let page: Page;
+let served: ServedPodhost;
+let dir: { path: string };
 
 beforeAll(async () => {
-  dir = await tempDir();
-  served = await servePodhost(dir.path);
-  chromium = await launchChromium();
-  page = await (await chromium.browser.newContext()).newPage();
-  await page.goto(served.uiUrl);
-  await page.locator('[data-service="pod"]').waitFor();
+  session = await openPodhostUi();
+  ({ page, served } = session);
+  dir = { path: session.dataDir };
 });
-afterAll(async () => {
-  await chromium?.close();
-  await served?.stop();
-  await dir?.cleanup();
-});
+afterAll(() => session?.close());
 
 describe("the UI in Chromium, served by `podhost serve`", () => {
   it("opens on the Status page with a card for each service, and drops the token from the address", async () => {
@@ -106,7 +99,7 @@ describe("the UI in Chromium, served by `podhost serve`", () => {
   });
 
   it("shows the sign-in screen, not data, to a browser without the link", async () => {
-    const stranger = await chromium.browser.newPage();
+    const stranger = await session.browser.newPage();
     await stranger.goto(served.origin);
     await stranger.locator('[data-screen="unauthorized"]').waitFor();
     expect(await stranger.locator('[data-service="pod"]').count()).toBe(0);

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "../helpers/temp";
@@ -10,21 +9,12 @@ import { readStat } from "../../main/pod/proc";
 import { redisPing } from "../../main/pod/redis-ping";
 import { Supervisor, type SupervisorOptions } from "../../main/pod/supervisor";
 import { systemClock } from "../../main/service";
+import { freePort } from "../helpers/ports";
+export { freePort } from "../helpers/ports";
 
 export const standInPod = fileURLToPath(new URL("../fixtures/stand-in-pod/server.mjs", import.meta.url));
 export const fixturesDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
-/** A port that was free a moment ago (the OS picked it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Alive and not a zombie. */
 export function running(pid: number): boolean {

@@ -6,15 +6,8 @@ import { systemClock } from "../../main/service";
 import { createProxyService, type ProxyService } from "../../main/proxy";
 import { mayBind } from "../../main/proxy/privileged";
 import { httpGet, podName, rawExchange, startBackend, statusOf, TestCertificates, type Backend } from "./fixtures";
+import { freePort } from "../helpers/ports";
 
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const ctx = () => ({ dataDir: "/nonexistent", log: new LogBus().logger("proxy"), clock: systemClock });
 const unprivileged = () => ({ uid: 1000, capabilities: 0n, unprivilegedPortStart: 1024 });

@@ -5,23 +5,16 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, writeFile } from "node:fs/promises";
-import { connect, createServer, type AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { WebServerKind } from "../../shared/webserver";
 import { waitFor } from "../helpers/temp";
 import { requireTool } from "../helpers/tools";
+export { freePort } from "../helpers/ports";
 
 const run = promisify(execFile);
 
-/** A port nothing listens on right now (the servers take their ports from a config file). */
-export async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A self-signed certificate for `names` (the first is the subject), made by openssl. */
 export async function makeCertificate(dir: string, names: string[]): Promise<{ certFile: string; keyFile: string }> {
