@@ -2,8 +2,8 @@ import { X509Certificate } from "node:crypto";
 import { resolveIpv4 } from "../system/resolve";
 import type { CertificateInfo, CertsStatus, ChallengeType, IssuanceStep } from "../../shared/certs";
 import type { Settings } from "../../shared/settings";
-import type { TxtRecordWriter } from "../contracts";
-import { ChangeEmitter, type ServiceContext } from "../service";
+import type { CertsDeps } from "./index";
+import { ChangeEmitter } from "../service";
 import { readTextIfExists, writeFileSafely } from "../store/files";
 import { IssuanceProblem } from "./issuance-problem";
 import { certsPaths, readAcmeAccount, readAcmeState, readPair, writeJson, writePair, type AcmeRetryState } from "./files";
@@ -14,14 +14,8 @@ import { CertificateStore, servedCertificate, type ServedCertificate } from "./s
 // The X.509 builder, ACME client and their HTTP stack load on first use (dynamic imports below),
 // so the daemon starts without them.
 
-export interface CertsEnvironment {
-  ctx: ServiceContext;
-  txtRecords: () => TxtRecordWriter | undefined;
-  resolveHost?: (name: string) => Promise<string[]>;
-  publicAddress?: () => Promise<string | undefined>;
-  lanAddresses?: () => string[];
-  reachable?: () => Promise<void>;
-}
+/** What the service needs from the daemon: the public face's deps (see index.ts). */
+export type CertsEnvironment = CertsDeps;
 
 const expiryWarning = 14 * day;
 /** How often to ask the CA for renewal information (RFC 9773 suggests at least daily). */
