@@ -1,9 +1,15 @@
-import { XMLParser } from "fast-xml-parser";
+import type { XMLParser } from "fast-xml-parser";
 import type { RouterKind } from "../../shared/ports";
 import { httpExchange, type HttpReply } from "./http";
 import { PortMappingError, type MappingEntry, type MappingRequest, type PortMapper } from "./mapper";
 
-const xml = new XMLParser({ removeNSPrefix: true, parseTagValue: false, ignoreAttributes: true });
+let parser: XMLParser | undefined;
+
+/** The XML parser, loaded when a router is first asked something (most starts never use UPnP). */
+async function xml(): Promise<XMLParser> {
+  parser ??= new (await import("fast-xml-parser")).XMLParser({ removeNSPrefix: true, parseTagValue: false, ignoreAttributes: true });
+  return parser;
+}
 const requestTimeoutMs = 3000;
 
 interface ConnectionService {
@@ -42,7 +48,7 @@ function rank(serviceType: string): number {
 export async function describeGateway(location: string, lanAddress: string): Promise<IgdClient | undefined> {
   const response = await httpExchange(location, { timeoutMs: requestTimeoutMs });
   if (response.status !== 200) return undefined;
-  const root = (xml.parse(response.body) as XmlNode).root as XmlNode | undefined;
+  const root = ((await xml()).parse(response.body) as XmlNode).root as XmlNode | undefined;
   if (!root?.device) return undefined;
   const base = typeof root.URLBase === "string" && root.URLBase ? root.URLBase : location;
   const service = findConnectionService(root.device as XmlNode, base);
@@ -137,7 +143,7 @@ export class IgdClient implements PortMapper {
     } catch (error) {
       throw new PortMappingError("unreachable", undefined, `the router did not answer ${action} (${(error as { code?: string }).code ?? (error as Error).message})`);
     }
-    const envelopeBody = ((xml.parse(response.body) as XmlNode).Envelope as XmlNode | undefined)?.Body as XmlNode | undefined;
+    const envelopeBody = (((await xml()).parse(response.body) as XmlNode).Envelope as XmlNode | undefined)?.Body as XmlNode | undefined;
     const fault = ((envelopeBody?.Fault as XmlNode | undefined)?.detail as XmlNode | undefined)?.UPnPError as XmlNode | undefined;
     if (fault) throw PortMappingError.fromUpnp(Number(fault.errorCode), String(fault.errorDescription ?? ""));
     if (response.status !== 200) throw new PortMappingError("other", response.status, `the router answered ${action} with HTTP ${response.status}`);

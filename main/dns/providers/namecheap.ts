@@ -1,4 +1,3 @@
-import { XMLParser } from "fast-xml-parser";
 import { dnsProviderInfo } from "../../../shared/dns";
 import { unexpected, type ProviderConfig, type ProviderModule, type ProviderReply } from "./types";
 
@@ -9,7 +8,9 @@ function split(config: ProviderConfig): { host: string; domain: string } {
 }
 
 /** Namecheap answers HTTP 200 even on errors; `<ErrCount>0</ErrCount>` is the only sign of success. */
-export function parseNamecheap(status: number, body: string): ProviderReply {
+export async function parseNamecheap(status: number, body: string): Promise<ProviderReply> {
+  // Loaded here: the XML parser is needed by one provider only.
+  const { XMLParser } = await import("fast-xml-parser");
   let response: { ErrCount?: number; IP?: string; errors?: Record<string, string> } | undefined;
   try {
     response = (new XMLParser({ parseTagValue: true }).parse(body) as { "interface-response"?: typeof response })["interface-response"];
