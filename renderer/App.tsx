@@ -11,6 +11,8 @@ import { LogsPage } from "./pages/LogsPage";
 import { DiagnosticsPage } from "./pages/DiagnosticsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { UnauthorizedPage } from "./pages/UnauthorizedPage";
+import { SetupWizard } from "./wizard/SetupWizard";
+import { FirstRunInvitation } from "./wizard/FirstRunInvitation";
 
 const navItems = [
   { page: "status", label: "Status" },
@@ -61,6 +63,7 @@ function Shell() {
       <ConnectionBanner />
       <main id="main" className="content" tabIndex={-1}>
         {status ? <Notices notices={status.daemon.notices} /> : null}
+        {status && route.page !== "setup" ? <FirstRunInvitation status={status} /> : null}
         <Page route={route} />
       </main>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true" data-announcer="">
@@ -80,6 +83,8 @@ function Page({ route }: { route: Route }) {
       return <LogsPage />;
     case "diagnostics":
       return <DiagnosticsPage />;
+    case "setup":
+      return <SetupWizard />;
     default:
       return <NotFoundPage path={route.path} />;
   }

@@ -6,6 +6,7 @@ export type Route =
   | { page: "settings"; section?: string }
   | { page: "logs" }
   | { page: "diagnostics" }
+  | { page: "setup" }
   | { page: "not-found"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -13,7 +14,7 @@ export function parseRoute(hash: string): Route {
   const [page = "", section] = path.split("/");
   if (page === "" || page === "status") return { page: "status" };
   if (page === "settings") return section ? { page, section } : { page };
-  if (page === "logs" || page === "diagnostics") return { page };
+  if (page === "logs" || page === "diagnostics" || page === "setup") return { page };
   return { page: "not-found", path };
 }
 

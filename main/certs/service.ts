@@ -28,6 +28,7 @@ export class CertsController {
   private settings?: Settings;
   private running = false;
   private ca?: LocalCa;
+  private caLoading: Promise<unknown> = Promise.resolve();
   private retry: AcmeRetryState = { failures: 0 };
   private issuing?: Promise<void>;
   private progress?: { step: IssuanceStep; challenge?: ChallengeType };
@@ -140,7 +141,14 @@ export class CertsController {
     this.env.ctx.log.info(`Issued a local certificate for ${names.join(", ")}.`);
   }
 
-  private async localCa(): Promise<LocalCa> {
+  /** One at a time: two callers at once (a download and the upkeep) must not each create a CA. */
+  private localCa(): Promise<LocalCa> {
+    const next = this.caLoading.then(() => this.loadLocalCa());
+    this.caLoading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadLocalCa(): Promise<LocalCa> {
     const dnsNames = this.localDnsNames();
     if (this.ca && dnsNames.every((name) => this.ca!.dnsNames.includes(name))) return this.ca;
     const { loadOrCreateLocalCa } = await import("./local-ca");

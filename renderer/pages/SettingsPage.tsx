@@ -57,15 +57,17 @@ export function SettingsPage({ section }: { section?: string }) {
     void reload();
   }, [reload]);
 
-  // #/settings/<section> (e.g. a status card's action) brings that section into view.
+  // #/settings/<section> (e.g. a status card's action) brings that section into view;
+  // #/settings/<key> (a problem naming its setting) brings that field into view and focuses it.
   const targetId = section ? sectionIdFor(section) : undefined;
+  const targetField = section && section !== targetId && allFields.some((f) => f.key === section) ? section : undefined;
   const loaded = view !== null;
   useEffect(() => {
     if (!targetId || !loaded) return;
-    const heading = document.getElementById(`settings-${targetId}-title`);
-    heading?.scrollIntoView({ block: "start" });
-    heading?.focus({ preventScroll: true });
-  }, [targetId, loaded]);
+    const target = (targetField && document.getElementById(fieldId(targetField))) || document.getElementById(`settings-${targetId}-title`);
+    target?.scrollIntoView({ block: targetField ? "center" : "start" });
+    target?.focus({ preventScroll: true });
+  }, [targetId, targetField, loaded]);
 
   const setResult = (id: SectionId, result: SaveResult | undefined) => setResults((current) => ({ ...current, [id]: result }));
 

@@ -81,6 +81,15 @@ export function SettingField({ field, look, draft, onChange, lockedReason, secre
           {control}
         </>
       )}
+      {look?.fill && !locked ? (
+        <div className="button-row fill-row">
+          {look.fill.map(({ label: fillLabel, value }) => (
+            <button key={value} type="button" className="button small" data-fill={value} aria-controls={id} onClick={() => onChange(value)}>
+              {fillLabel}
+            </button>
+          ))}
+        </div>
+      ) : null}
       {look?.warning ? (
         <p className="field-warning" id={warningId}>
           {look.warning}

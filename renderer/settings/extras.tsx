@@ -5,6 +5,8 @@ import type { FormValues, SectionId } from "./sections";
 import { DnsUpdatePanel } from "../dns/DnsUpdatePanel";
 import { RouterCheckPanel } from "../network/RouterCheckPanel";
 import { WebServerPanel } from "../network/WebServerPanel";
+import { ResetIdentityPanel } from "../pod/ResetIdentityPanel";
+import { CertsPanel } from "../certs/CertsPanel";
 
 /**
  * Extension point: capability widgets shown in a Settings section, below its generated fields
@@ -21,6 +23,8 @@ export interface SettingsExtraProps {
 }
 
 export const settingsExtras: Partial<Record<SectionId, ComponentType<SettingsExtraProps>[]>> = {
+  pod: [ResetIdentityPanel],
   domain: [DnsUpdatePanel],
   network: [RouterCheckPanel, WebServerPanel],
+  certificates: [CertsPanel],
 };

@@ -1,6 +1,8 @@
 import type { FieldSpec } from "./fields";
 import { dnsFieldLook, dnsGroup } from "./dns-fields";
 import { networkFieldLook, networkGroup } from "./network-fields";
+import { podAdvanced, podFieldLook } from "./pod-fields";
+import { certsFieldLook } from "./certs-fields";
 
 /** The Settings page's sections and which dotted keys each one owns. */
 export type SectionId = "pod" | "domain" | "network" | "certificates" | "other";
@@ -21,6 +23,8 @@ export interface FieldLook {
   warning?: string;
   /** Place within its group (lower first); fields without one keep the schema's order after them. */
   order?: number;
+  /** Buttons beside the control that fill in a well-known value (e.g. Let's Encrypt's directory). */
+  fill?: { label: string; value: string }[];
 }
 
 export interface GroupSpec {
@@ -43,7 +47,14 @@ export interface SectionSpec {
 export const under = (...prefixes: string[]) => (key: string) => prefixes.some((prefix) => key === prefix || key.startsWith(`${prefix}.`));
 
 export const settingsSections: SectionSpec[] = [
-  { id: "pod", title: "Pod", intro: "Which pod software runs, and where it lives on this computer.", owns: under("pod") },
+  {
+    id: "pod",
+    title: "Pod",
+    intro: "Which pod software runs, and where it lives on this computer.",
+    owns: under("pod"),
+    groups: [{ title: "Advanced", owns: podAdvanced, collapsible: true }],
+    look: podFieldLook,
+  },
   {
     id: "domain",
     title: "Domain & DNS",
@@ -74,6 +85,7 @@ export const settingsSections: SectionSpec[] = [
     intro: "The certificate that lets browsers and other pods trust yours.",
     owns: under("certs"),
     groups: [{ title: "Let's Encrypt (ACME)", owns: under("certs.acme") }],
+    look: certsFieldLook,
   },
 ];
 
@@ -83,8 +95,12 @@ const otherSection: SectionSpec = { id: "other", title: "Other", intro: "Setting
 /** Names that status actions and old links may use for a section. */
 const sectionAliases: Record<string, SectionId> = { dns: "domain", proxy: "network", ports: "network", webserver: "network", certs: "certificates" };
 
+/** A section's id for a name in a link: an alias, a section's own id, or a setting's dotted key (its section). */
 export function sectionIdFor(name: string): string {
-  return sectionAliases[name] ?? name;
+  const alias = sectionAliases[name];
+  if (alias) return alias;
+  if (settingsSections.some((section) => section.id === name)) return name;
+  return settingsSections.find((section) => section.owns(name))?.id ?? name;
 }
 
 export function groupFields(fields: FieldSpec[]): { section: SectionSpec; fields: FieldSpec[] }[] {

@@ -4,7 +4,7 @@ import { useNow } from "./useNow";
 
 const processTone: Record<PodProcessStatus["state"], string> = { running: "ok", starting: "busy", backoff: "warn", crashed: "error", stopped: "off" };
 
-/** The pod's processes: what runs, since when, and how often it had to be restarted. */
+/** The pod's processes: what runs, since when, how often it had to be restarted, and what it uses. */
 export function ProcessTable({ processes }: { processes: PodProcessStatus[] }) {
   const now = useNow();
   if (processes.length === 0) return null;
@@ -18,6 +18,8 @@ export function ProcessTable({ processes }: { processes: PodProcessStatus[] }) {
           <th scope="col">PID</th>
           <th scope="col">Restarts</th>
           <th scope="col">Uptime</th>
+          <th scope="col">CPU</th>
+          <th scope="col">Memory</th>
         </tr>
       </thead>
       <tbody>
@@ -31,6 +33,8 @@ export function ProcessTable({ processes }: { processes: PodProcessStatus[] }) {
             <td>{process.pid ?? "–"}</td>
             <td>{process.restarts}</td>
             <td>{process.state === "running" && process.startedAt ? formatDuration(now - process.startedAt) : "–"}</td>
+            <td data-cpu="">{process.cpuPercent === undefined ? "–" : `${process.cpuPercent.toFixed(1)} %`}</td>
+            <td data-memory="">{process.rssBytes === undefined ? "–" : `${(process.rssBytes / 1024 / 1024).toFixed(1)} MiB`}</td>
           </tr>
         ))}
       </tbody>

@@ -2,6 +2,9 @@ import type { ComponentType } from "react";
 import type { ServiceName, StatusSnapshot } from "../../shared/status";
 import { DomainDetails } from "../dns/DomainDetails";
 import { NetworkDetails } from "../network/NetworkDetails";
+import { PodDetails } from "../pod/PodDetails";
+import { ProxyDetails } from "../proxy/ProxyDetails";
+import { CertDetails } from "../certs/CertDetails";
 
 /**
  * Extension point: capability widgets shown inside a service's card on the Status page, after
@@ -14,6 +17,9 @@ export interface StatusExtraProps {
 }
 
 export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusExtraProps>[]>> = {
+  pod: [PodDetails],
+  proxy: [ProxyDetails],
   dns: [DomainDetails],
   ports: [NetworkDetails],
+  certs: [CertDetails],
 };

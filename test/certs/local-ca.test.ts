@@ -125,6 +125,16 @@ describe("local CA", () => {
     await expect(connectTls(tlsPort, "localhost", (await tempCa()).certPem)).rejects.toThrow(/certificate/);
   });
 
+  it("creates one CA when asked for it twice at once before it exists", async () => {
+    const dir = await tempDir("podhost-certs-");
+    cleanups.push(dir.cleanup);
+    const service = createCertsService({ ctx: testContext(dir.path, new ManualClock(Date.now())), txtRecords: () => undefined, lanAddresses: () => ["127.0.0.1"] });
+    await service.configure(settingsWith({ domain: "pod.example.org" }));
+    const [pem, der] = await Promise.all([service.caCertificatePem(), service.caCertificateDer()]);
+    expect(new X509Certificate(der).fingerprint256).toBe(new X509Certificate(pem).fingerprint256);
+    expect(await service.caCertificatePem()).toBe(pem);
+  });
+
   it("keeps the CA and certificate across restarts", async () => {
     const { service, dir, clock } = await startService();
     const before = { ca: await service.caCertificatePem(), leaf: service.servedCertificatePem() };
