@@ -3,7 +3,7 @@
 import { build } from "esbuild";
 import { build as viteBuild } from "vite";
 import { fileURLToPath } from "node:url";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const common = {
@@ -18,13 +18,17 @@ const common = {
   banner: { js: "import { createRequire as __podhostRequire } from 'node:module'; const require = __podhostRequire(import.meta.url);" },
 };
 
-// Chunk names carry content hashes: clear the old ones so dist/ holds one build.
-for (const old of ["dist/chunks", "dist/cli.js", "dist/cli.js.map", "dist/electron"]) rmSync(new URL(`../${old}`, import.meta.url), { recursive: true, force: true });
-
 // Code splitting: `podhost status` loads the CLI and its client, not the daemon's services.
-const splitting = { splitting: true, chunkNames: "chunks/[name]-[hash]" };
-await Promise.all([
+const splitting = { splitting: true, chunkNames: "chunks/[name]-[hash]", metafile: true };
+const [cli, electron] = await Promise.all([
   build({ ...common, ...splitting, entryPoints: { cli: "main/cli/index.ts" }, outdir: "dist" }),
   build({ ...common, ...splitting, entryPoints: { "electron/main": "main/electron/main.ts" }, outdir: "dist", external: ["electron"] }),
   viteBuild({ configFile: `${root}/vite.config.ts`, logLevel: "warn" }),
 ]);
+
+// Chunk names carry content hashes: remove the ones this build no longer uses (after
+// writing the new ones, so a podhost already running from dist/ keeps its files meanwhile).
+const used = new Set([...Object.keys(cli.metafile.outputs), ...Object.keys(electron.metafile.outputs)]);
+for (const name of readdirSync(new URL("../dist/chunks", import.meta.url))) {
+  if (!used.has(`dist/chunks/${name}`)) rmSync(new URL(`../dist/chunks/${name}`, import.meta.url), { force: true });
+}
