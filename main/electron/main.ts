@@ -93,6 +93,7 @@ function render(): void {
 
 function toMenuItem(item: TrayMenuItem): MenuItemConstructorOptions {
   if (item.type === "separator") return { type: "separator" };
+  if (item.type === "info") return { label: item.label, enabled: false };
   if (item.type === "checkbox") return { type: "checkbox", label: item.label, checked: item.checked, click: () => void act(item.id) };
   return { label: item.label, enabled: item.enabled, click: () => void act(item.id) };
 }

@@ -6,6 +6,8 @@ export type TrayAction = "start" | "stop" | "restart" | "open" | "openPod" | "to
 
 export type TrayMenuItem =
   | { type: "item"; id: TrayAction; label: string; enabled: boolean }
+  /** A line of status, shown greyed out: the tray is a glance at the pod. */
+  | { type: "info"; label: string }
   | { type: "checkbox"; id: TrayAction; label: string; checked: boolean }
   | { type: "separator" };
 
@@ -48,6 +50,8 @@ export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUr
     icon: state,
     tooltip: `podhost: pod ${stateWords[state]}${problem}`,
     items: [
+      ...glance(snapshot),
+      { type: "separator" },
       { type: "item", id: "start", label: "Start pod", enabled: canStart },
       { type: "item", id: "stop", label: "Stop pod", enabled: canStop },
       { type: "item", id: "restart", label: "Restart pod", enabled: pod === "running" || pod === "degraded" },
@@ -59,6 +63,20 @@ export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUr
       { type: "item", id: "quit", label: "Quit podhost", enabled: true },
     ],
   };
+}
+
+/** The pod, its name and address, the router's mapping and the certificate, one short line each. */
+function glance(snapshot: StatusSnapshot): TrayMenuItem[] {
+  const lines = [`Pod: ${snapshot.pod.state.replace("-", " ")}`];
+  const { dns, ports, certs } = snapshot;
+  const published = [dns.published?.ipv4, dns.published?.ipv6].filter(Boolean).join(", ");
+  if (dns.name && published) lines.push(`Name: ${dns.name} → ${published}`);
+  else if (dns.state !== "off") lines.push(`Name: ${dns.state}`);
+  const https = ports.mappings?.find((mapping) => mapping.purpose === "https");
+  if (https) lines.push(`Router: port ${https.externalPort} → this PC ${https.internalPort}${ports.externalIp ? ` (${ports.externalIp})` : ""}`);
+  else if (ports.state !== "off") lines.push(`Router: ${ports.state}`);
+  if (certs.certificate) lines.push(`Certificate: ${certs.state === "expiring" ? "expires" : "valid until"} ${new Date(certs.certificate.notAfter).toISOString().slice(0, 10)}`);
+  return lines.map((label) => ({ type: "info", label }));
 }
 
 function firstProblem(snapshot: StatusSnapshot): string {

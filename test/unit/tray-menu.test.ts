@@ -15,6 +15,7 @@ function snapshot(podState: StatusSnapshot["pod"]["state"], overrides: Partial<S
 }
 
 const item = (items: TrayMenuItem[], label: string) => items.find((entry) => entry.type !== "separator" && entry.label === label);
+const glance = (items: TrayMenuItem[]) => items.filter((entry) => entry.type === "info").map((entry) => (entry as { label: string }).label);
 
 describe("tray menu model", () => {
   it("offers Start pod (and not Stop) when the pod is stopped", () => {
@@ -59,5 +60,21 @@ describe("tray menu model", () => {
     expect(model.icon).toBe("starting");
     expect(item(model.items, "Quit podhost")).toMatchObject({ enabled: true });
     expect(item(model.items, "Open podhost")).toMatchObject({ enabled: false });
+  });
+
+  it("shows at a glance the pod, its published name, the router's mapping and the certificate's expiry", () => {
+    const model = trayModel(
+      snapshot("running", {
+        dns: { state: "published", message: "ok", name: "pod.example.org", published: { ipv4: "198.51.100.4" }, history: [] },
+        ports: { state: "mapped", message: "ok", externalIp: "198.51.100.4", mappings: [{ purpose: "https", protocol: "TCP", externalPort: 443, internalClient: "192.168.1.20", internalPort: 8443, leaseSeconds: 3600 }] },
+        certs: { state: "valid", message: "ok", certificate: { source: "acme", issuer: "R11", names: ["pod.example.org"], keyType: "ecdsa", notBefore: 0, notAfter: Date.UTC(2027, 1, 20) } },
+      } as Partial<StatusSnapshot>),
+      { podUrl: "https://pod.example.org/", autostart: false },
+    );
+    expect(glance(model.items)).toEqual(["Pod: running", "Name: pod.example.org → 198.51.100.4", "Router: port 443 → this PC 8443 (198.51.100.4)", "Certificate: valid until 2027-02-20"]);
+  });
+
+  it("keeps the glance short when nothing is set up", () => {
+    expect(glance(trayModel(snapshot("not-configured"), { podUrl: undefined, autostart: false }).items)).toEqual(["Pod: not configured"]);
   });
 });
