@@ -1,21 +1,25 @@
 /**
  * The proxy against its yardsticks, all in one run: direct to a C-speed backend (nginx serving
- * 1 KiB), nginx as a proxy (1 worker, upstream keepalive), Caddy (GOMAXPROCS=1), and podhost's
- * engine in a child process (so its RSS is its own). wrk drives every figure.
+ * 1 KiB), nginx as a proxy (1 worker, upstream keepalive; the goals' yardstick), nginx with as
+ * many workers as podhost, Caddy (GOMAXPROCS=1), and podhost's engine in a child process (so
+ * its RSS is its own), with its default worker processes and with one process. podhost runs
+ * bundled by esbuild, as the product ships (no TypeScript loader in the measured processes).
+ * wrk drives every figure.
  *
- *   npx tsx bench/proxy.ts
+ *   npx tsx bench/proxy.ts            (BENCH_WORKERS=n sets podhost's workers, default 2)
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { defaultLimits, type ProxyConfig } from "../main/proxy/config";
 import { startProxy } from "../main/proxy/engine";
 import type { BenchResult } from "./types";
+import { freePort } from "../test/helpers/ports";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 /**
@@ -24,6 +28,10 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 3);
  */
 const priority = ["-n", process.env.BENCH_NICE ?? "-10"];
 const connections = 50;
+/** podhost's worker processes: the product's default on a machine with two or more cores. */
+const podhostWorkers = Number(process.env.BENCH_WORKERS ?? Math.min(2, availableParallelism()));
+const podhostName = "podhost";
+const wideNginx = `nginx ${podhostWorkers}w`;
 
 interface WrkFigures {
   rps: number;
@@ -59,13 +67,6 @@ function percentile(out: string, which: string): number {
   return Number(match[1]) * factor;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Start a long-running program and wait until `port` accepts connections. */
 async function spawnServer(command: string, args: string[], port: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
@@ -93,19 +94,25 @@ function cpuMs(pid: number): number {
   return own + children.reduce((sum, child) => sum + cpuMs(child), 0);
 }
 
+/** Resident memory of a process and its children (podhost's workers), in MiB. */
 function rssMiB(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Number(kb) / 1024;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ").filter(Boolean).map(Number);
+  return Number(kb) / 1024 + children.reduce((sum, child) => sum + rssMiB(child), 0);
 }
 
 interface Ports {
   backend: number;
   nginxHttp: number;
   nginxHttps: number;
+  nginxWideHttp: number;
+  nginxWideHttps: number;
   caddyHttp: number;
   caddyHttps: number;
   podhostHttp: number;
   podhostHttps: number;
+  singleHttp: number;
+  singleHttps: number;
 }
 
 function nginxBackendConf(dir: string, port: number): string {
@@ -117,14 +124,14 @@ http { access_log off; client_body_temp_path ${dir}/b-body; proxy_temp_path ${di
 `;
 }
 
-function nginxProxyConf(dir: string, ports: Ports): string {
-  return `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
+function nginxProxyConf(dir: string, name: string, workers: number, httpPort: number, httpsPort: number, backend: number): string {
+  return `worker_processes ${workers}; daemon off; pid ${dir}/${name}.pid; error_log ${dir}/${name}-error.log warn;
 events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/n-body; proxy_temp_path ${dir}/n-proxy; fastcgi_temp_path ${dir}/n-fcgi; uwsgi_temp_path ${dir}/n-uwsgi; scgi_temp_path ${dir}/n-scgi;
+http { access_log off; client_body_temp_path ${dir}/${name}-body; proxy_temp_path ${dir}/${name}-proxy; fastcgi_temp_path ${dir}/${name}-fcgi; uwsgi_temp_path ${dir}/${name}-uwsgi; scgi_temp_path ${dir}/${name}-scgi;
   keepalive_requests 1000000; sendfile on; etag on;
-  upstream app { server 127.0.0.1:${ports.backend}; keepalive 64; }
+  upstream app { server 127.0.0.1:${backend}; keepalive 64; }
   server {
-    listen 127.0.0.1:${ports.nginxHttp}; listen 127.0.0.1:${ports.nginxHttps} ssl;
+    listen 127.0.0.1:${httpPort}; listen 127.0.0.1:${httpsPort} ssl;
     ssl_certificate ${dir}/cert.pem; ssl_certificate_key ${dir}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
     root ${dir}/public; client_max_body_size 5m;
     location / { try_files $uri @app; }
@@ -141,16 +148,18 @@ function caddyfile(dir: string, ports: Ports): string {
   return `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${dir}/caddy\n\tlog {\n\t\tlevel ERROR\n\t}\n}\nhttp://127.0.0.1:${ports.caddyHttp} {\n${site}\n}\nhttps://127.0.0.1:${ports.caddyHttps} {\n\ttls ${dir}/cert.pem ${dir}/key.pem\n${site}\n}\n`;
 }
 
-/** The child: podhost's engine alone in its process, configured from the parent's JSON. */
-async function runChild(configPath: string): Promise<void> {
+/** The child: podhost's engine alone in its process (plus its workers), configured from the parent's JSON. */
+async function runChild(configPath: string, workers: number, httpPort: number, httpsPort: number): Promise<void> {
   const { dir, ports } = JSON.parse(readFileSync(configPath, "utf8")) as { dir: string; ports: Ports };
-  const context = createSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) });
+  const pem = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+  const context = createSecureContext(pem);
   const config: ProxyConfig = {
-    https: { port: ports.podhostHttps, host: "127.0.0.1" },
-    http: { port: ports.podhostHttp, host: "127.0.0.1", redirectToHttps: false },
+    https: { port: httpsPort, host: "127.0.0.1" },
+    http: { port: httpPort, host: "127.0.0.1", redirectToHttps: false },
     hosts: [{ names: ["127.0.0.1"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: ports.backend }, staticRoot: join(dir, "public") }] }],
     passthrough: [],
     limits: { ...defaultLimits, maxConnections: 20_000 },
+    workers,
   };
   await startProxy(config, {
     contextFor: () => context,
@@ -158,7 +167,27 @@ async function runChild(configPath: string): Promise<void> {
     http01Response: () => undefined,
     tlsAlpn01Context: () => undefined,
     onRenewed: () => () => {},
-  });
+    pemFor: () => pem,
+    defaultPem: () => pem,
+    tlsAlpn01Pem: () => undefined,
+  } as Parameters<typeof startProxy>[1]);
+}
+
+/** Bundle the child and the proxy worker as the product build does (esbuild, one file each). */
+async function bundlePodhost(dir: string): Promise<string> {
+  const { build } = await import("esbuild");
+  const common: import("esbuild").BuildOptions = {
+    external: ["esbuild"],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    logLevel: "warning",
+    banner: { js: "import { createRequire as __podhostRequire } from 'node:module'; const require = __podhostRequire(import.meta.url);" },
+  };
+  await build({ ...common, entryPoints: [fileURLToPath(import.meta.url)], outfile: join(dir, "bench-child.mjs") });
+  await build({ ...common, entryPoints: [fileURLToPath(new URL("../main/proxy/worker-main.ts", import.meta.url))], outfile: join(dir, "proxy-worker.js") });
+  return join(dir, "bench-child.mjs");
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -173,10 +202,11 @@ export async function run(): Promise<BenchResult[]> {
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     writeFileSync(join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }) as string);
     execFileSync("openssl", ["req", "-x509", "-new", "-key", join(dir, "key.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2", "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-    const ports: Ports = { backend: 0, nginxHttp: 0, nginxHttps: 0, caddyHttp: 0, caddyHttps: 0, podhostHttp: 0, podhostHttps: 0 };
+    const ports: Ports = { backend: 0, nginxHttp: 0, nginxHttps: 0, nginxWideHttp: 0, nginxWideHttps: 0, caddyHttp: 0, caddyHttps: 0, podhostHttp: 0, podhostHttps: 0, singleHttp: 0, singleHttps: 0 };
     for (const key of Object.keys(ports) as (keyof Ports)[]) ports[key] = await freePort();
     writeFileSync(join(dir, "backend.conf"), nginxBackendConf(dir, ports.backend));
-    writeFileSync(join(dir, "nginx.conf"), nginxProxyConf(dir, ports));
+    writeFileSync(join(dir, "nginx.conf"), nginxProxyConf(dir, "nginx", 1, ports.nginxHttp, ports.nginxHttps, ports.backend));
+    writeFileSync(join(dir, "nginx-wide.conf"), nginxProxyConf(dir, "nginx-wide", podhostWorkers, ports.nginxWideHttp, ports.nginxWideHttps, ports.backend));
     writeFileSync(join(dir, "Caddyfile"), caddyfile(dir, ports));
     writeFileSync(join(dir, "podhost.json"), JSON.stringify({ dir, ports }));
 
@@ -184,16 +214,22 @@ export async function run(): Promise<BenchResult[]> {
     children.push(backend);
     const nginx = await spawnServer("nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "nginx-error.log")], ports.nginxHttps);
     children.push(nginx);
+    const nginxWide = await spawnServer("nginx", ["-p", dir, "-c", join(dir, "nginx-wide.conf"), "-e", join(dir, "nginx-wide-error.log")], ports.nginxWideHttps);
+    children.push(nginxWide);
     const caddyEnv = { ...process.env, GOMAXPROCS: "1", XDG_DATA_HOME: join(dir, "xdg"), XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir };
     const caddy = await spawnServer("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], ports.caddyHttps, caddyEnv);
     children.push(caddy);
-    const podhost = await spawnServer(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", join(dir, "podhost.json")], ports.podhostHttps);
+    const child = await bundlePodhost(dir);
+    const podhostArgs = (workers: number, h: number, s: number) => [child, "--child", join(dir, "podhost.json"), String(workers), String(h), String(s)];
+    const podhost = await spawnServer(process.execPath, podhostArgs(podhostWorkers, ports.podhostHttp, ports.podhostHttps), ports.podhostHttps);
     children.push(podhost);
+    const single = await spawnServer(process.execPath, podhostArgs(1, ports.singleHttp, ports.singleHttps), ports.singleHttps);
+    children.push(single);
 
     const http = (port: number, path = "/") => `http://127.0.0.1:${port}${path}`;
     const https = (port: number, path = "/") => `https://127.0.0.1:${port}${path}`;
     const table: Record<string, Record<string, WrkFigures>> = {};
-    const pids: Record<string, number> = { direct: backend.pid!, nginx: nginx.pid!, caddy: caddy.pid!, podhost: podhost.pid! };
+    const pids: Record<string, number> = { direct: backend.pid!, nginx: nginx.pid!, [wideNginx]: nginxWide.pid!, caddy: caddy.pid!, [podhostName]: podhost.pid!, "podhost 1p": single.pid! };
     const measure = async (row: string, column: string, url: string, options?: Parameters<typeof wrk>[1]) => {
       const cpuBefore = cpuMs(pids[column]!);
       const figures = await wrk(url, options);
@@ -201,25 +237,38 @@ export async function run(): Promise<BenchResult[]> {
       (table[row] ??= {})[column] = figures;
     };
     // Warm up every server on every path first: V8 compiles podhost's hot paths on first use.
-    for (const url of [http(ports.nginxHttp), https(ports.nginxHttps), http(ports.caddyHttp), https(ports.caddyHttps), http(ports.podhostHttp), https(ports.podhostHttps), http(ports.podhostHttp, "/assets/50k.js")]) {
-      await wrk(url, { duration: 1 });
-    }
+    const columns = [
+      ["nginx", ports.nginxHttp, ports.nginxHttps],
+      [wideNginx, ports.nginxWideHttp, ports.nginxWideHttps],
+      ["caddy", ports.caddyHttp, ports.caddyHttps],
+      [podhostName, ports.podhostHttp, ports.podhostHttps],
+      ["podhost 1p", ports.singleHttp, ports.singleHttps],
+    ] as const;
+    for (const [, h, s] of columns) for (const url of [http(h), https(s), http(h, "/assets/50k.js")]) await wrk(url, { duration: 1 });
     await measure("HTTP keep-alive", "direct", http(ports.backend));
-    for (const [name, h, s] of [["nginx", ports.nginxHttp, ports.nginxHttps], ["caddy", ports.caddyHttp, ports.caddyHttps], ["podhost", ports.podhostHttp, ports.podhostHttps]] as const) {
-      await measure("HTTP keep-alive", name, http(h));
-      await measure("HTTPS keep-alive", name, https(s));
-      await measure("new TLS connections", name, https(s), { close: true });
-      await measure("static 50 KiB", name, http(h, "/assets/50k.js"));
-    }
+    // Row by row, so the servers compared in a row are measured seconds apart, not a minute
+    // (the machine's load drifts).
+    for (const [name, h] of columns) await measure("HTTP keep-alive", name, http(h));
+    for (const [name, , s] of columns) await measure("HTTPS keep-alive", name, https(s));
+    for (const [name, , s] of columns) await measure("new TLS connections", name, https(s), { close: true });
+    for (const [name, h] of columns) await measure("static 50 KiB", name, http(h, "/assets/50k.js"));
     await measure("one connection", "direct", http(ports.backend), { connections: 1, threads: 1 });
-    await measure("one connection", "podhost", http(ports.podhostHttp), { connections: 1, threads: 1 });
+    await measure("one connection", podhostName, http(ports.podhostHttp), { connections: 1, threads: 1 });
+    await measure("one connection", "podhost 1p", http(ports.singleHttp), { connections: 1, threads: 1 });
 
-    let peakRss = rssMiB(podhost.pid!);
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(podhost.pid!))), 200);
-    await measure("1,000 connections", "podhost", http(ports.podhostHttp), { connections: 1000, threads: 2 });
-    clearInterval(sampler);
+    /** Peak RSS of a podhost process tree while 1,000 keep-alive connections hammer it. */
+    const peakRssUnderLoad = async (column: string, pid: number, port: number) => {
+      let peak = rssMiB(pid);
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 200);
+      await measure("1,000 connections", column, http(port), { connections: 1000, threads: 2 });
+      clearInterval(sampler);
+      return peak;
+    };
+    const peakRss = await peakRssUnderLoad(podhostName, podhost.pid!, ports.podhostHttp);
+    const singlePeakRss = await peakRssUnderLoad("podhost 1p", single.pid!, ports.singleHttp);
 
-    printTable(table, peakRss);
+    console.log(`\nWorker processes: nginx 1 (the goals' yardstick), ${wideNginx} ${podhostWorkers}, caddy GOMAXPROCS=1, ${podhostName} ${podhostWorkers} (+ its primary), podhost 1p 1.`);
+    printTable(table, peakRss, singlePeakRss);
     return results(table, peakRss);
   } finally {
     for (const child of children) child.kill("SIGTERM");
@@ -244,21 +293,22 @@ function results(table: Record<string, Record<string, WrkFigures>>, peakRss: num
   return out;
 }
 
-function printTable(table: Record<string, Record<string, WrkFigures>>, peakRss: number): void {
+function printTable(table: Record<string, Record<string, WrkFigures>>, peakRss: number, singlePeakRss: number): void {
   for (const [row, columns] of Object.entries(table)) {
     const nginx = columns.nginx?.rps;
+    const wide = columns[wideNginx]?.rps;
     console.log(`\n${row}`);
     for (const [name, f] of Object.entries(columns)) {
-      const ratio = nginx ? ` (${(f.rps / nginx).toFixed(2)}x nginx)` : "";
+      const ratio = nginx ? ` (${(f.rps / nginx).toFixed(2)}x nginx${wide ? `, ${(f.rps / wide).toFixed(2)}x ${wideNginx}` : ""})` : "";
       const cpu = f.cpuUsPerRequest === undefined ? "" : `  cpu ${Math.round(f.cpuUsPerRequest)} us/req`;
-      console.log(`  ${name.padEnd(8)} ${Math.round(f.rps).toString().padStart(7)} req/s  p50 ${Math.round(f.p50us)} us  p99 ${Math.round(f.p99us)} us${cpu}${ratio}`);
+      console.log(`  ${name.padEnd(10)} ${Math.round(f.rps).toString().padStart(7)} req/s  p50 ${Math.round(f.p50us)} us  p99 ${Math.round(f.p99us)} us${cpu}${ratio}`);
     }
   }
-  console.log(`\npodhost peak RSS under 1,000 keep-alive connections: ${peakRss.toFixed(1)} MiB`);
+  console.log(`\npodhost peak RSS under 1,000 keep-alive connections: ${peakRss.toFixed(1)} MiB (primary + ${podhostWorkers} workers), ${singlePeakRss.toFixed(1)} MiB (one process)`);
 }
 
 if (process.argv[2] === "--child") {
-  await runChild(process.argv[3]!);
+  await runChild(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6]));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const figures = await run();
   for (const r of figures) console.log(`${r.met ? "met " : "MISS"} ${r.name}: ${r.value} ${r.unit}${r.yardstick ? ` (${r.yardstick.name} ${r.yardstick.value})` : ""}, goal ${r.goal}`);

@@ -51,6 +51,13 @@ export const proxySettings = z.object({
   routes: z.array(proxyRoute, { error: "proxy.routes is a list of {host, prefix, upstream}." }).default([]).describe('Other sites behind podhost: a list of {"host", "prefix", "upstream"}.'),
   passthrough: z.array(passthroughRoute, { error: "proxy.passthrough is a list of {host, upstream}." }).default([]).describe('TLS names passed through undecrypted to another machine: a list of {"host", "upstream"}.'),
   maxBodyMiB: z.number({ error: "proxy.maxBodyMiB must be a number of MiB from 1 to 1024." }).min(1, "proxy.maxBodyMiB must be from 1 to 1024.").max(1024, "proxy.maxBodyMiB must be from 1 to 1024.").default(5).describe("The largest upload the proxy accepts, in MiB (diaspora* expects 5)."),
+  workers: z
+    .number({ error: "proxy.workers must be a whole number from 1 to 16." })
+    .int("proxy.workers must be a whole number from 1 to 16.")
+    .min(1, "proxy.workers must be from 1 to 16.")
+    .max(16, "proxy.workers must be from 1 to 16.")
+    .optional()
+    .describe("Processes serving the proxy ports; unset: 2 on a machine with 2 or more cores. 1 serves inside podhost's own process."),
   serveStatic: z.boolean({ error: "proxy.serveStatic is true or false." }).default(true).describe("diaspora*: serve files from the pod's public/ folder directly, as its nginx setup does."),
 });
 export type ProxySettings = z.infer<typeof proxySettings>;
@@ -82,6 +89,8 @@ export interface ProxyStatus extends ServiceStatus {
   requests?: number;
   openConnections?: number;
   upstreamErrors?: number;
+  /** How many processes serve the ports (1: inside podhost's own). */
+  workers?: number;
   /** The last few upstream problems, newest last. */
   lastErrors?: { time: number; text: string }[];
 }

@@ -66,6 +66,11 @@ export interface ProxyConfig {
    * front server is not redirected in a loop.
    */
   trustLoopbackForwarding?: boolean;
+  /**
+   * Worker processes serving the ports (node:cluster); 1 or unset serves in this process.
+   * More than one needs a certificate source that can share its PEMs (see cluster.ts).
+   */
+  workers?: number;
 }
 
 export const defaultLimits: ProxyLimits = {

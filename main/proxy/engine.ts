@@ -1,9 +1,11 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import cluster from "node:cluster";
 import type { Server as NetServer, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext } from "node:tls";
 import type { CertificateSource } from "../contracts";
+import { sharesPems, startProxyCluster, workerScript } from "./cluster";
 import type { PassthroughRoute, ProxyConfig, Route, Upstream } from "./config";
 import { forward, UpstreamPools } from "./forward";
 import { frontServerClaim, upstreamRequestHeaders } from "./headers";
@@ -14,6 +16,15 @@ import { Stats, type ProxyCounters } from "./stats";
 import { createTlsPort } from "./tls-port";
 import { tunnelUpgrade } from "./upgrade";
 
+/**
+ * The certificate source as the engine uses it: a worker process asks its primary for ACME
+ * challenge answers, so those may come as promises.
+ */
+export interface EngineCertificates extends Omit<CertificateSource, "http01Response" | "tlsAlpn01Context"> {
+  http01Response(token: string): string | undefined | Promise<string | undefined>;
+  tlsAlpn01Context(servername: string): SecureContext | undefined | Promise<SecureContext | undefined>;
+}
+
 export interface ListenerState {
   proto: "http" | "https";
   port: number;
@@ -23,6 +34,8 @@ export interface ProxyEngine {
   /** The ports actually bound (a configured port 0 becomes the kernel's choice). */
   listeners(): ListenerState[];
   stats(): ProxyCounters;
+  /** How many processes serve the ports (1: this one). */
+  workers(): number;
   /** Swap hosts, routes and passthrough names without dropping connections. */
   reload(config: Pick<ProxyConfig, "hosts" | "passthrough">): Promise<void>;
   close(): Promise<void>;
@@ -63,13 +76,30 @@ function hostPort(host: string): string {
   return colon > host.lastIndexOf("]") ? host.slice(colon) : "";
 }
 
+function answerHttp01(req: IncomingMessage, res: ServerResponse, answer: string | undefined): void {
+  if (answer === undefined) return sendError(req, res, 404);
+  res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) });
+  res.end(answer);
+}
+
 function rawResponse(socket: Duplex, status: number): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.once("finish", () => socket.destroy());
 }
 
-/** Start the listeners of `config`. Rejects with a ListenError when a port can't be bound. */
-export async function startProxy(config: ProxyConfig, certificates: CertificateSource): Promise<ProxyEngine> {
+/**
+ * Start the listeners of `config`: in this process, or in `config.workers` worker processes
+ * when there are more than one and the certificate source can share its PEMs with them.
+ * Rejects with a ListenError when a port can't be bound.
+ */
+export async function startProxy(config: ProxyConfig, certificates: EngineCertificates): Promise<ProxyEngine> {
+  const workers = config.workers ?? 1;
+  const script = workers > 1 && cluster.isPrimary ? workerScript() : undefined;
+  if (script && sharesPems(certificates)) return startProxyCluster(config, certificates, workers, script);
+  return startInProcess(config, certificates);
+}
+
+async function startInProcess(config: ProxyConfig, certificates: EngineCertificates): Promise<ProxyEngine> {
   const limits = config.limits;
   const stats = new Stats();
   const pools = new UpstreamPools(limits);
@@ -81,40 +111,44 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
   const bound: ListenerState[] = [];
   const sockets = new Set<Socket>();
   const httpsPort = () => bound.find((l) => l.proto === "https")?.port ?? config.https?.port;
+  const redirectsToHttps = config.http?.redirectToHttps === true && config.https !== undefined;
 
-  type Resolved = { kind: "route"; route: Route; path: string; host: string } | { kind: "answered" };
+  type Resolved = { route: Route; path: string; host: string } | undefined;
 
-  /** Validate target and Host, answer ACME/redirects/errors; else the route to use. */
+  /** An error answer: through the response when there is one, else raw on the socket (upgrades). */
+  const fail = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, status: number, close = false): undefined => {
+    if (res) sendError(req, res, status, close);
+    else rawResponse(socket, status);
+    return undefined;
+  };
+
+  /** 301 to `name`: to https when the HTTP port redirects, else to the canonical name on the same scheme and port. */
+  const redirect = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, proto: "http" | "https", host: string, name: string, target: string, toHttps: boolean): undefined => {
+    if (!res) return fail(req, res, socket, 400);
+    const httpsSuffix = hostPort(host) && httpsPort() !== 443 ? `:${httpsPort()}` : "";
+    sendRedirect(res, toHttps ? `https://${name}${httpsSuffix}${target}` : `${proto}://${name}${hostPort(host)}${target}`);
+    return undefined;
+  };
+
+  /** Validate target and Host, answer ACME/redirects/errors (undefined); else the route to use. */
   const resolve = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, proto: "http" | "https"): Resolved => {
-    const fail = (status: number, close = false): Resolved => {
-      if (res) sendError(req, res, status, close);
-      else rawResponse(socket, status);
-      return { kind: "answered" };
-    };
     const target = safeTarget(req.url ?? "");
-    if (target === undefined || hasDuplicateHost(req)) return fail(400, true);
+    if (target === undefined || hasDuplicateHost(req)) return fail(req, res, socket, 400, true);
     if (res && target.startsWith(acmePrefix)) {
       const answer = certificates.http01Response(pathOf(target).slice(acmePrefix.length));
-      if (answer === undefined) return fail(404);
-      res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) });
-      res.end(answer);
-      return { kind: "answered" };
+      if (answer instanceof Promise) answer.then((text) => answerHttp01(req, res, text), () => sendError(req, res, 500));
+      else answerHttp01(req, res, answer);
+      return undefined;
     }
     const host = req.headers.host;
     const found = table.lookup(host);
-    if (!found || !host) return fail(host ? 421 : 400, !host);
-    const toHttps = proto === "http" && config.http?.redirectToHttps === true && config.https !== undefined;
-    const redirect = (name: string): Resolved => {
-      if (!res) return fail(400);
-      const httpsSuffix = hostPort(host) && httpsPort() !== 443 ? `:${httpsPort()}` : "";
-      sendRedirect(res, toHttps ? `https://${name}${httpsSuffix}${target}` : `${proto}://${name}${hostPort(host)}${target}`);
-      return { kind: "answered" };
-    };
-    if (found.match.kind === "redirect") return redirect(found.match.to);
-    if (toHttps && !isDiscovery(target)) return redirect(found.name);
+    if (!found || !host) return fail(req, res, socket, host ? 421 : 400, !host);
+    const toHttps = proto === "http" && redirectsToHttps;
+    if (found.match.kind === "redirect") return redirect(req, res, socket, proto, host, found.match.to, target, toHttps);
+    if (toHttps && !isDiscovery(target)) return redirect(req, res, socket, proto, host, found.name, target, toHttps);
     const route = findRoute(found.match.routes, target);
-    if (!route) return fail(404);
-    return { kind: "route", route, path: stripPrefix(target, route.prefix), host };
+    if (!route) return fail(req, res, socket, 404);
+    return { route, path: stripPrefix(target, route.prefix), host };
   };
 
   const clientFacts = (req: IncomingMessage, proto: "http" | "https", host: string, route: Route) => ({
@@ -126,7 +160,7 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
   /** The scheme the visitor used: ours, or a trusted front server's (TLS ended there, plain HTTP to us). */
   const visitorProto = (req: IncomingMessage, listener: "http" | "https") => (config.trustLoopbackForwarding ? frontServerClaim(req).proto : undefined) ?? listener;
 
-  const proxyTo = (req: IncomingMessage, res: ServerResponse, proto: "http" | "https", resolved: Extract<Resolved, { kind: "route" }>) => {
+  const proxyTo = (req: IncomingMessage, res: ServerResponse, proto: "http" | "https", resolved: NonNullable<Resolved>) => {
     const { route, path, host } = resolved;
     const headers = upstreamRequestHeaders(req, clientFacts(req, proto, host, route));
     forward(req, res, { pool: pools.get(route.upstream), upstream: route.upstream, path, headers, prefix: route.prefix, host }, limits, stats);
@@ -136,20 +170,24 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
     stats.requests++;
     const proto = visitorProto(req, listener);
     const resolved = resolve(req, res, req.socket, proto);
-    if (resolved.kind !== "route") return;
+    if (!resolved) return;
     const root = resolved.route.staticRoot;
     if (!root) return proxyTo(req, res, proto, resolved);
-    staticFiles.serve(req, res, root, resolved.path).then(
-      (served) => served || proxyTo(req, res, proto, resolved),
-      () => sendError(req, res, 500),
-    );
+    const served = staticFiles.serve(req, res, root, resolved.path);
+    if (served === false) proxyTo(req, res, proto, resolved);
+    else if (served !== true) {
+      served.then(
+        (answered) => answered || proxyTo(req, res, proto, resolved),
+        () => sendError(req, res, 500),
+      );
+    }
   };
 
   const onUpgrade = (listener: "http" | "https") => (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     stats.requests++;
     const proto = visitorProto(req, listener);
     const resolved = resolve(req, undefined, socket, proto);
-    if (resolved.kind !== "route") return;
+    if (!resolved) return;
     const headers = upstreamRequestHeaders(req, clientFacts(req, proto, resolved.host, resolved.route), String(req.headers.upgrade));
     tunnelUpgrade(req, socket, head, resolved.route.upstream, resolved.path, headers, limits.upstreamConnectTimeoutMs, stats);
   };
@@ -237,6 +275,7 @@ export async function startProxy(config: ProxyConfig, certificates: CertificateS
   return {
     listeners: () => [...bound],
     stats: () => stats.snapshot(),
+    workers: () => 1,
     async reload(next) {
       table = new RouteTable(next);
       setPassthrough(next.passthrough);

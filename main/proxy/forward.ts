@@ -9,10 +9,14 @@ import type { Stats } from "./stats";
 /** One keep-alive pool per upstream: the backend sees at most `upstreamConnections` connections. */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  /** The pool of each route's upstream object, so the per-request lookup builds no string. */
+  private byUpstream = new WeakMap<Upstream, Pool>();
 
   constructor(private readonly limits: ProxyLimits) {}
 
   get(upstream: Upstream): Pool {
+    const known = this.byUpstream.get(upstream);
+    if (known) return known;
     const key = upstreamLabel(upstream);
     let pool = this.pools.get(key);
     if (!pool) {
@@ -29,6 +33,7 @@ export class UpstreamPools {
       });
       this.pools.set(key, pool);
     }
+    this.byUpstream.set(upstream, pool);
     return pool;
   }
 
@@ -37,12 +42,14 @@ export class UpstreamPools {
     const keep = new Set(upstreams.map(upstreamLabel));
     const gone = [...this.pools].filter(([key]) => !keep.has(key));
     for (const [key] of gone) this.pools.delete(key);
+    this.byUpstream = new WeakMap();
     await Promise.all(gone.map(([, pool]) => pool.close()));
   }
 
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.byUpstream = new WeakMap();
     await Promise.all(pools.map((pool) => pool.destroy()));
   }
 }
@@ -87,11 +94,20 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Forwa
   target.pool.dispatch({ method: req.method as "GET", path: target.path, headers: target.headers, body }, new ForwardHandler(req, res, target, stats));
 }
 
+/** The upstream exchanges in flight for a client connection (several when the client pipelines). */
+const inFlight = Symbol("podhost.inFlight");
+type ClientSocket = IncomingMessage["socket"] & { [inFlight]?: Set<ForwardHandler> };
+
+/** One listener per connection, not per request: abort upstream requests when the client leaves mid-answer. */
+function abortOnClose(this: ClientSocket): void {
+  for (const handler of this[inFlight] ?? []) handler.clientLeft();
+}
+
 class ForwardHandler {
   private abort: ((reason?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
   /** The client socket, kept because a consumed request body lets go of it. */
-  private readonly client: IncomingMessage["socket"];
+  private readonly client: ClientSocket;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -99,21 +115,28 @@ class ForwardHandler {
     private readonly target: ForwardTarget,
     private readonly stats: Stats,
   ) {
-    this.client = req.socket;
-    res.once("close", () => {
-      if (!res.writableFinished) this.abort?.(new Error("the client went away"));
-    });
+    const client: ClientSocket = req.socket;
+    this.client = client;
+    let exchanges = client[inFlight];
+    if (!exchanges) {
+      exchanges = client[inFlight] = new Set();
+      client.once("close", abortOnClose);
+    }
+    exchanges.add(this);
+  }
+
+  clientLeft(): void {
+    if (!this.res.writableFinished) this.abort?.(new Error("the client went away"));
   }
 
   onConnect(abort: (reason?: Error) => void): void {
     this.abort = abort;
-    if (this.res.destroyed) abort(new Error("the client went away"));
+    if (this.res.destroyed || this.client.destroyed) abort(new Error("the client went away"));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // informational answers stay between us and the upstream
-    const raw = rawHeaders.map((value) => value.toString("latin1"));
-    this.res.writeHead(statusCode, clientResponseHeaders(raw, this.target.prefix, this.target.host));
+    this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders, this.target.prefix, this.target.host));
     this.resume = resume;
     return true;
   }
@@ -125,11 +148,17 @@ class ForwardHandler {
   }
 
   onComplete(): void {
+    this.done();
     this.res.end();
+  }
+
+  private done(): void {
+    this.client[inFlight]?.delete(this);
   }
 
   onError(error: Error & { code?: string }): void {
     const { req, res, target, stats } = this;
+    this.done();
     if (res.destroyed || this.client.destroyed) return; // the client left; nothing to tell
     if (error instanceof BodyTooLarge) return sendError(req, res, 413, true);
     if (res.headersSent) return void res.destroy();

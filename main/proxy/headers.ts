@@ -43,8 +43,11 @@ export function frontServerClaim(req: IncomingMessage): FrontServerClaim {
 /** The names a Connection header lists: the sender's hop-by-hop extras. */
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
   if (!value) return undefined;
+  const text = String(value);
+  // The common case, "keep-alive" or "close" alone, names nothing to strip.
+  if (text.length <= 10 && /^(?:keep-alive|close)$/i.test(text)) return undefined;
   const listed = new Set<string>();
-  for (const part of String(value).split(",")) {
+  for (const part of text.split(",")) {
     const name = part.trim().toLowerCase();
     if (name && name !== "close" && name !== "keep-alive") listed.add(name);
   }
@@ -94,20 +97,26 @@ function publicPort(host: string, proto: "http" | "https"): string {
   return match && !host.endsWith("]") ? match[1]! : proto === "https" ? "443" : "80";
 }
 
-/** Response headers that may go to the client, with Location and cookie paths moved under the route's prefix. */
-export function clientResponseHeaders(raw: string[], prefix: string, requestHost: string): string[] {
-  let listed: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "connection") listed = connectionListed(raw[i + 1]);
+/**
+ * Response headers that may go to the client (undici hands them over as latin1 buffers), with
+ * Location and cookie paths moved under the route's prefix.
+ */
+export function clientResponseHeaders(raw: Buffer[], prefix: string, requestHost: string): string[] {
   const out: string[] = [];
+  let listed: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (hopByHop.has(name) || listed?.has(name)) continue;
-    let value = raw[i + 1]!;
-    if (prefix && name === "location") value = prefixLocation(value, prefix, requestHost);
-    else if (prefix && name === "set-cookie") value = prefixCookiePath(value, prefix);
-    out.push(raw[i]!, value);
+    const original = raw[i]!.toString("latin1");
+    const name = original.toLowerCase();
+    const value = raw[i + 1]!.toString("latin1");
+    if (name === "connection") listed = connectionListed(value);
+    if (hopByHop.has(name)) continue;
+    out.push(original, prefix && name === "location" ? prefixLocation(value, prefix, requestHost) : prefix && name === "set-cookie" ? prefixCookiePath(value, prefix) : value);
   }
-  return out;
+  if (!listed) return out;
+  // A Connection header named other headers as hop-by-hop: drop those too (wherever they came in the list).
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  return kept;
 }
 
 function prefixLocation(location: string, prefix: string, requestHost: string): string {

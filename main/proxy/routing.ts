@@ -3,9 +3,13 @@ import type { ProxyConfig, Route, VirtualHost } from "./config";
 /** What a Host header leads to: a site with its routes, or a redirect to the canonical name. */
 export type HostMatch = { kind: "site"; site: VirtualHost; routes: Route[] } | { kind: "redirect"; to: string };
 
+const maxCachedHeaders = 1024;
+
 /** Host name -> site, with each site's routes longest prefix first. */
 export class RouteTable {
   private readonly byName = new Map<string, HostMatch>();
+  /** Answers by raw Host header: a visitor's browser sends the same value on every request. */
+  private readonly byHeader = new Map<string, { name: string; match: HostMatch } | undefined>();
 
   constructor(config: Pick<ProxyConfig, "hosts">) {
     for (const site of config.hosts) {
@@ -18,6 +22,17 @@ export class RouteTable {
 
   /** The match for a raw Host header value, or undefined for an unknown or malformed one. */
   lookup(hostHeader: string | undefined): { name: string; match: HostMatch } | undefined {
+    if (hostHeader === undefined) return undefined;
+    const cached = this.byHeader.get(hostHeader);
+    if (cached !== undefined || this.byHeader.has(hostHeader)) return cached;
+    const found = this.find(hostHeader);
+    // Bounded: random Host values from scanners must not grow it without end.
+    if (this.byHeader.size >= maxCachedHeaders) this.byHeader.clear();
+    this.byHeader.set(hostHeader, found);
+    return found;
+  }
+
+  private find(hostHeader: string): { name: string; match: HostMatch } | undefined {
     const name = hostName(hostHeader);
     if (name === undefined) return undefined;
     const match = this.byName.get(name);

@@ -104,6 +104,7 @@ export class ProxyServiceImpl {
       requestsPerSecond: counters?.requestsPerSecond ?? 0,
       openConnections: counters?.openConnections ?? 0,
       upstreamErrors: counters?.upstreamErrors ?? 0,
+      ...(this.engine ? { workers: this.engine.workers() } : {}),
       lastErrors: counters?.lastErrors ?? [],
     };
   }

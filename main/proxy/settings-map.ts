@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseUpstream, type ProxyRouteStatus } from "../../shared/proxy";
 import type { Settings } from "../../shared/settings";
@@ -71,6 +72,8 @@ export function mapSettings(settings: Settings): MappedConfig {
       passthrough,
       limits: { ...defaultLimits, bodyBytes: Math.round(proxy.maxBodyMiB * mebibyte) },
       trustLoopbackForwarding: settings.webserver.enabled,
+      // Two processes use both cores of a small machine; more mostly cost memory.
+      workers: proxy.workers ?? Math.min(2, availableParallelism()),
     },
     routes,
     problems,

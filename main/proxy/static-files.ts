@@ -21,51 +21,69 @@ const memoryTotalBytes = 32 * 1024 * 1024;
 const statTtlMs = 1000;
 const maxCachedPaths = 10_000;
 
+/** A file as last seen on disk, with the header values derived from it computed once. */
 interface FileInfo {
   path: string;
   size: number;
   mtimeMs: number;
+  lastModified: string;
+  /** The validator without the "-gz" mark a compressed twin adds. */
+  tag: string;
+  /** The whole file, when it is small enough to keep. */
+  body?: Buffer;
 }
 
 interface CacheEntry {
   expires: number;
   info: FileInfo | undefined;
-  body?: Buffer;
 }
 
 /**
  * The static half of `try_files $uri @app`: a file under the root answers GET/HEAD itself with
  * ETag/Last-Modified (304), a single byte Range, a precompressed `.gz` twin for gzip clients, and
  * a year-long immutable cache for /assets/. Anything else goes to the app.
+ *
+ * Stat answers are cached for a second and small files kept in memory, so a hot asset is served
+ * without touching the disk or waiting for a promise.
  */
 export class StaticFiles {
   private readonly cache = new Map<string, CacheEntry>();
   private memoryBytes = 0;
 
-  /** Resolves true when it answered; false means "not a file here: ask the app". */
-  async serve(req: IncomingMessage, res: ServerResponse, root: string, target: string): Promise<boolean> {
+  /** true when it answered; false means "not a file here: ask the app". A promise when the disk must be asked first. */
+  serve(req: IncomingMessage, res: ServerResponse, root: string, target: string): boolean | Promise<boolean> {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const file = this.resolve(root, target);
     if (!file) return false;
-    const plain = await this.lookup(file);
+    const now = Date.now();
+    const plain = this.cache.get(file);
+    const gzip = this.cache.get(`${file}.gz`);
+    if (!plain || plain.expires <= now || !gzip || gzip.expires <= now) {
+      return Promise.all([this.refresh(file, now), this.refresh(`${file}.gz`, now)]).then(([fresh, freshGz]) => this.answer(req, res, target, fresh, freshGz));
+    }
+    return this.answer(req, res, target, plain.info, gzip.info);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, target: string, plain: FileInfo | undefined, gzipTwin: FileInfo | undefined): boolean {
     if (!plain) return false;
-    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) ? await this.lookup(`${file}.gz`) : undefined;
+    const gzip = gzipTwin && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) ? gzipTwin : undefined;
     const chosen = gzip ?? plain;
+    const etag = gzip ? `"${chosen.tag}-gz"` : `"${chosen.tag}"`;
     const headers: Record<string, string | number> = {
-      "content-type": contentTypes[extname(file).toLowerCase()] ?? "application/octet-stream",
-      etag: `"${Math.floor(chosen.mtimeMs / 1000).toString(16)}-${chosen.size.toString(16)}${gzip ? "-gz" : ""}"`,
-      "last-modified": new Date(chosen.mtimeMs).toUTCString(),
+      "content-type": contentTypes[extname(plain.path).toLowerCase()] ?? "application/octet-stream",
+      etag,
+      "last-modified": chosen.lastModified,
       "accept-ranges": "bytes",
     };
     if (gzip) headers["content-encoding"] = "gzip";
-    if (gzip || (await this.lookup(`${file}.gz`))) headers.vary = "Accept-Encoding";
+    if (gzipTwin) headers.vary = "Accept-Encoding";
     if (target.startsWith("/assets/")) headers["cache-control"] = "public, max-age=31536000, immutable";
-    if (notModified(req, headers.etag as string, chosen.mtimeMs)) {
+    if (notModified(req, etag, chosen.mtimeMs)) {
       res.writeHead(304, headers);
       res.end();
       return true;
     }
-    const range = parseRange(req, chosen.size, headers.etag as string);
+    const range = parseRange(req, chosen.size, etag);
     if (range === "unsatisfiable") {
       res.writeHead(416, { "content-range": `bytes */${chosen.size}`, "content-length": 0 });
       res.end();
@@ -75,13 +93,9 @@ export class StaticFiles {
     headers["content-length"] = end - start + 1;
     if (range) headers["content-range"] = `bytes ${start}-${end}/${chosen.size}`;
     res.writeHead(range ? 206 : 200, headers);
-    if (req.method === "HEAD" || chosen.size === 0) {
-      res.end();
-      return true;
-    }
-    const body = await this.memoryCopy(chosen);
-    if (body) res.end(body.subarray(start, end + 1));
-    else createReadStream(chosen.path, { start, end }).on("error", () => res.destroy()).pipe(res);
+    if (req.method === "HEAD" || chosen.size === 0) res.end();
+    else if (chosen.body) res.end(range ? chosen.body.subarray(start, end + 1) : chosen.body);
+    else createReadStream(chosen.path, { start, end, highWaterMark: 64 * 1024 }).on("error", () => res.destroy()).pipe(res);
     return true;
   }
 
@@ -101,35 +115,34 @@ export class StaticFiles {
     return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : undefined;
   }
 
-  private async lookup(path: string): Promise<FileInfo | undefined> {
-    const now = Date.now();
+  /** Stat `path` again (and read it when small and changed); the answer is trusted for `statTtlMs`. */
+  private async refresh(path: string, now: number): Promise<FileInfo | undefined> {
     const cached = this.cache.get(path);
     if (cached && cached.expires > now) return cached.info;
-    let info: FileInfo | undefined;
+    let found: FileStats | undefined;
     try {
-      const found: FileStats = await stat(path);
-      if (found.isFile()) info = { path, size: found.size, mtimeMs: found.mtimeMs };
+      found = await stat(path);
     } catch {
-      info = undefined;
+      found = undefined;
     }
-    const body = cached?.body && info && cached.info?.size === info.size && cached.info.mtimeMs === info.mtimeMs ? cached.body : undefined;
-    if (cached?.body && !body) this.memoryBytes -= cached.body.length;
+    const old = cached?.info;
+    let info: FileInfo | undefined;
+    if (found?.isFile()) {
+      const unchanged = old && old.size === found.size && old.mtimeMs === found.mtimeMs;
+      info = unchanged ? old : { path, size: found.size, mtimeMs: found.mtimeMs, lastModified: new Date(found.mtimeMs).toUTCString(), tag: `${Math.floor(found.mtimeMs / 1000).toString(16)}-${found.size.toString(16)}` };
+      if (!info.body && info.size > 0 && info.size <= memoryFileBytes && this.memoryBytes + info.size <= memoryTotalBytes) {
+        const body = await readFile(path).catch(() => undefined);
+        // A file rewritten between stat and read is streamed until the next look settles it.
+        if (body?.length === info.size && !info.body) {
+          info.body = body;
+          this.memoryBytes += body.length;
+        }
+      }
+    }
+    if (old?.body && old !== info) this.memoryBytes -= old.body.length;
     if (this.cache.size >= maxCachedPaths) this.clear();
-    this.cache.set(path, { expires: now + statTtlMs, info, ...(body ? { body } : {}) });
+    this.cache.set(path, { expires: now + statTtlMs, info });
     return info;
-  }
-
-  private async memoryCopy(info: FileInfo): Promise<Buffer | undefined> {
-    if (info.size > memoryFileBytes) return undefined;
-    const entry = this.cache.get(info.path);
-    if (entry?.body) return entry.body;
-    const body = await readFile(info.path).catch(() => undefined);
-    if (!body || body.length !== info.size) return body;
-    if (entry && this.memoryBytes + body.length <= memoryTotalBytes) {
-      entry.body = body;
-      this.memoryBytes += body.length;
-    }
-    return body;
   }
 
   clear(): void {

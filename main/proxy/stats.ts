@@ -48,3 +48,17 @@ export class Stats {
     clearInterval(this.ticker);
   }
 }
+
+/** The counters of several worker processes as one; `retired` holds the totals of workers that are gone. */
+export function sumCounters(parts: ProxyCounters[], retired: { requests: number; upstreamErrors: number }): ProxyCounters {
+  const total: ProxyCounters = { requests: retired.requests, requestsPerSecond: 0, openConnections: 0, upstreamErrors: retired.upstreamErrors, lastErrors: [] };
+  for (const part of parts) {
+    total.requests += part.requests;
+    total.requestsPerSecond += part.requestsPerSecond;
+    total.openConnections += part.openConnections;
+    total.upstreamErrors += part.upstreamErrors;
+    total.lastErrors.push(...part.lastErrors);
+  }
+  total.lastErrors = total.lastErrors.sort((a, b) => a.time - b.time).slice(-keptErrors);
+  return total;
+}

@@ -10,7 +10,7 @@ export interface TlsPortOptions {
   terminator: TlsServer;
   passthrough: () => Map<string, PassthroughRoute>;
   /** ACME TLS-ALPN-01: the challenge context for a name while its challenge is pending. */
-  acmeContext: (servername: string) => SecureContext | undefined;
+  acmeContext: (servername: string) => SecureContext | undefined | Promise<SecureContext | undefined>;
   helloTimeoutMs: number;
   connectTimeoutMs: number;
   stats: Stats;
@@ -22,7 +22,12 @@ export interface TlsPortOptions {
  * the socket, hello included, to the HTTPS server.
  */
 export function createTlsPort(options: TlsPortOptions): Server {
-  const acme = createTlsServer({ ALPNProtocols: ["acme-tls/1"], SNICallback: (name, done) => done(null, options.acmeContext(name)) }, (socket) => socket.end());
+  const acmeContext = (name: string, done: (error: Error | null, context?: SecureContext) => void) => {
+    const context = options.acmeContext(name);
+    if (context instanceof Promise) context.then((found) => done(null, found), done);
+    else done(null, context);
+  };
+  const acme = createTlsServer({ ALPNProtocols: ["acme-tls/1"], SNICallback: acmeContext }, (socket) => socket.end());
   acme.on("tlsClientError", (_error, socket) => socket.destroy());
 
   return createServer((socket) => {
@@ -48,8 +53,9 @@ export function createTlsPort(options: TlsPortOptions): Server {
       const route = hello.servername === undefined ? undefined : options.passthrough().get(hello.servername);
       if (route) return passThrough(socket, head, route, options.connectTimeoutMs);
       socket.unshift(head);
-      const wantsAcme = hello.alpn.includes("acme-tls/1") && hello.servername !== undefined && options.acmeContext(hello.servername) !== undefined;
-      (wantsAcme ? acme : options.terminator).emit("connection", socket);
+      if (!hello.alpn.includes("acme-tls/1") || hello.servername === undefined) return void options.terminator.emit("connection", socket);
+      // Only an ACME validator offers acme-tls/1: answer it with the challenge certificate while one is pending.
+      acmeContext(hello.servername, (_error, context) => (context ? acme : options.terminator).emit("connection", socket));
     };
     socket.on("data", onData);
   });
