@@ -16,6 +16,15 @@ export interface CertificateSource {
   tlsAlpn01Context(servername: string): SecureContext | undefined;
   /** Fires when a certificate was issued or renewed, so the proxy serves it from the next handshake. */
   onRenewed(listener: () => void): () => void;
+  /** The same certificates as PEM text, for proxy worker processes (a SecureContext cannot cross processes). */
+  pemFor?(servername: string): CertificatePem | undefined;
+  defaultPem?(): CertificatePem | undefined;
+  tlsAlpn01Pem?(servername: string): CertificatePem | undefined;
+}
+
+export interface CertificatePem {
+  cert: string;
+  key: string;
 }
 
 /** dns -> certs: DNS-01 through the user's DNS provider. */

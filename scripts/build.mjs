@@ -21,7 +21,7 @@ const common = {
 // Code splitting: `podhost status` loads the CLI and its client, not the daemon's services.
 const splitting = { splitting: true, chunkNames: "chunks/[name]-[hash]", metafile: true };
 const [cli, electron] = await Promise.all([
-  build({ ...common, ...splitting, entryPoints: { cli: "main/cli/index.ts" }, outdir: "dist" }),
+  build({ ...common, ...splitting, entryPoints: { cli: "main/cli/index.ts", "proxy-worker": "main/proxy/worker-main.ts" }, outdir: "dist" }),
   build({ ...common, ...splitting, entryPoints: { "electron/main": "main/electron/main.ts" }, outdir: "dist", external: ["electron"] }),
   viteBuild({ configFile: `${root}/vite.config.ts`, logLevel: "warn" }),
 ]);

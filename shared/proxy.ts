@@ -57,7 +57,7 @@ export const proxySettings = z.object({
     .min(1, "proxy.workers must be from 1 to 16.")
     .max(16, "proxy.workers must be from 1 to 16.")
     .optional()
-    .describe("Processes serving the proxy ports; unset: 2 on a machine with 2 or more cores. 1 serves inside podhost's own process."),
+    .describe("Processes serving the proxy ports: 1 (the default) serves inside podhost's own process; more use more CPU cores for busy pods, at about 75 MB of memory each."),
   serveStatic: z.boolean({ error: "proxy.serveStatic is true or false." }).default(true).describe("diaspora*: serve files from the pod's public/ folder directly, as its nginx setup does."),
 });
 export type ProxySettings = z.infer<typeof proxySettings>;

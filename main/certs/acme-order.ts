@@ -1,14 +1,13 @@
-import { createSecureContext, type SecureContext } from "node:tls";
 import * as acme from "acme-client";
 import type { ChallengeType, IssuanceStep, KeyType } from "../../shared/certs";
-import type { TxtRecordWriter } from "../contracts";
+import type { CertificatePem, TxtRecordWriter } from "../contracts";
 import { AcmeNetworkError, type AcmeTransport } from "./acme-transport";
 import { generateKeyPair } from "./keys";
 
 /** Where challenge answers go: the proxy's listeners (through the CertificateStore) and the DNS provider. */
 export interface ChallengeResponders {
   setHttp01(token: string, keyAuthorization: string | undefined): void;
-  setTlsAlpn01(servername: string, context: SecureContext | undefined): void;
+  setTlsAlpn01(servername: string, pem: CertificatePem | undefined): void;
   dns01: TxtRecordWriter | undefined;
 }
 
@@ -128,7 +127,7 @@ async function respond(request: OrderRequest, authz: acme.Authorization, keyAuth
     case "tls-alpn-01": {
       const key = await generateKeyPair("ecdsa");
       const [, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization, key.pem);
-      responders.setTlsAlpn01(name, createSecureContext({ cert, key: key.pem }));
+      responders.setTlsAlpn01(name, { cert: cert.toString(), key: key.pem });
       return async () => responders.setTlsAlpn01(name, undefined);
     }
     case "dns-01": {

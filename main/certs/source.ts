@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
-import type { CertificateSource } from "../contracts";
+import type { CertificatePem, CertificateSource } from "../contracts";
 
 export interface ServedCertificate {
   certPem: string;
@@ -12,6 +12,10 @@ export interface ServedCertificate {
 
 export function servedCertificate(certPem: string, keyPem: string): ServedCertificate {
   return { certPem, keyPem, context: createSecureContext({ cert: certPem, key: keyPem }), x509: new X509Certificate(certPem) };
+}
+
+function pemOf(cert: ServedCertificate | undefined): CertificatePem | undefined {
+  return cert && { cert: cert.certPem, key: cert.keyPem };
 }
 
 function covers(cert: ServedCertificate, servername: string): boolean {
@@ -27,23 +31,27 @@ export class CertificateStore {
   private local?: ServedCertificate;
   private acme?: ServedCertificate;
   private readonly http01 = new Map<string, string>();
-  private readonly tlsAlpn01 = new Map<string, SecureContext>();
+  private readonly tlsAlpn01 = new Map<string, { pem: CertificatePem; context: SecureContext }>();
   private readonly listeners = new Set<() => void>();
 
   readonly source: CertificateSource = {
-    contextFor: (servername) => {
-      const name = servername.toLowerCase();
-      for (const cert of [this.acme, this.local]) if (cert && covers(cert, name)) return cert.context;
-      return undefined;
-    },
+    contextFor: (servername) => this.covering(servername)?.context,
     defaultContext: () => this.served()?.context,
     http01Response: (token) => this.http01.get(token),
-    tlsAlpn01Context: (servername) => this.tlsAlpn01.get(servername.toLowerCase()),
+    tlsAlpn01Context: (servername) => this.tlsAlpn01.get(servername.toLowerCase())?.context,
+    pemFor: (servername) => pemOf(this.covering(servername)),
+    defaultPem: () => pemOf(this.served()),
+    tlsAlpn01Pem: (servername) => this.tlsAlpn01.get(servername.toLowerCase())?.pem,
     onRenewed: (listener) => {
       this.listeners.add(listener);
       return () => this.listeners.delete(listener);
     },
   };
+
+  private covering(servername: string): ServedCertificate | undefined {
+    const name = servername.toLowerCase();
+    return [this.acme, this.local].find((cert) => cert !== undefined && covers(cert, name));
+  }
 
   /** The default certificate: the public one once issued, else the local one. */
   served(): ServedCertificate | undefined {
@@ -74,9 +82,9 @@ export class CertificateStore {
     else this.http01.set(token, keyAuthorization);
   }
 
-  setTlsAlpn01(servername: string, context: SecureContext | undefined): void {
-    if (context === undefined) this.tlsAlpn01.delete(servername);
-    else this.tlsAlpn01.set(servername, context);
+  setTlsAlpn01(servername: string, pem: CertificatePem | undefined): void {
+    if (pem === undefined) this.tlsAlpn01.delete(servername);
+    else this.tlsAlpn01.set(servername, { pem, context: createSecureContext(pem) });
   }
 
   private renewed(): void {

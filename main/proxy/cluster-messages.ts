@@ -1,12 +1,10 @@
 import type { ProxyConfig } from "./config";
 import type { ListenerState } from "./engine";
 import type { ProxyCounters } from "./stats";
+import type { CertificatePem } from "../contracts";
 
 /** A certificate and its private key, PEM encoded: what can cross a process boundary (a SecureContext cannot). */
-export interface Pem {
-  cert: string;
-  key: string;
-}
+export type Pem = CertificatePem;
 
 /** Every certificate the workers serve: per name (only the names the config routes), and the default. */
 export interface PemSet {

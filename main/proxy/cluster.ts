@@ -1,21 +1,14 @@
 import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { CertificateSource } from "../contracts";
 import type { ProxyConfig } from "./config";
 import type { FromWorker, Pem, PemSet, ToWorker } from "./cluster-messages";
 import { ListenError, type EngineCertificates, type ListenerState, type ProxyEngine } from "./engine";
 import { sumCounters, type ProxyCounters } from "./stats";
 
-/**
- * What a certificate source offers when it can share its certificates with worker processes:
- * the PEMs behind the contexts of CertificateSource (a SecureContext cannot be sent).
- */
-export interface CertificatePems {
-  pemFor(servername: string): Pem | undefined;
-  defaultPem(): Pem | undefined;
-  /** ACME TLS-ALPN-01: the challenge certificate for a name while its challenge is pending. */
-  tlsAlpn01Pem(servername: string): Pem | undefined;
-}
+/** A certificate source that can share its certificates with worker processes, as PEM. */
+export type CertificatePems = Required<Pick<CertificateSource, "pemFor" | "defaultPem" | "tlsAlpn01Pem">>;
 
 export function sharesPems(source: EngineCertificates): source is EngineCertificates & CertificatePems {
   const pems = source as Partial<CertificatePems>;

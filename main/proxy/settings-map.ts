@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseUpstream, type ProxyRouteStatus } from "../../shared/proxy";
 import type { Settings } from "../../shared/settings";
@@ -73,7 +72,7 @@ export function mapSettings(settings: Settings): MappedConfig {
       limits: { ...defaultLimits, bodyBytes: Math.round(proxy.maxBodyMiB * mebibyte) },
       trustLoopbackForwarding: settings.webserver.enabled,
       // Two processes use both cores of a small machine; more mostly cost memory.
-      workers: proxy.workers ?? Math.min(2, availableParallelism()),
+      workers: proxy.workers ?? 1,
     },
     routes,
     problems,

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -123,6 +123,15 @@ describe("local CA", () => {
     expect(new X509Certificate(socket.getPeerX509Certificate()!.raw).checkIP("192.168.1.20")).toBe("192.168.1.20");
     socket.destroy();
     await expect(connectTls(tlsPort, "localhost", (await tempCa()).certPem)).rejects.toThrow(/certificate/);
+  });
+
+  it("offers the served certificates as PEM too, for the proxy's worker processes", async () => {
+    const { service } = await startService();
+    const pem = service.source.pemFor?.("pod.example.org");
+    expect(pem?.cert).toBe(service.servedCertificatePem());
+    expect(new X509Certificate(pem!.cert).checkPrivateKey(createPrivateKey(pem!.key))).toBe(true);
+    expect(service.source.defaultPem?.()).toEqual(pem);
+    expect(service.source.pemFor?.("bank.example.com")).toBeUndefined();
   });
 
   it("creates one CA when asked for it twice at once before it exists", async () => {
