@@ -7,6 +7,7 @@ import { formatConfigGet, parseConfigValue, withSettings } from "./config";
 import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
+import { registerSetupCommand } from "./setup";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -166,6 +167,8 @@ dns
     console.log(`${result.message} ${result.next}`);
     if (result.outcome !== "accepted" && result.outcome !== "skipped") process.exitCode = 1;
   });
+
+registerSetupCommand(program, client);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");

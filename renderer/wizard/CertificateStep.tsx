@@ -2,7 +2,8 @@ import { useState } from "react";
 import { letsEncryptDirectory } from "../../shared/certs";
 import { StepFrame, fail } from "./StepFrame";
 import { Choice, TextInput } from "./inputs";
-import { allowedChallenges } from "./plan";
+import { allowedChallenges } from "../../shared/setup";
+import { stepIndex } from "./progress";
 import type { StepProps } from "./types";
 
 type Challenge = "auto" | "http-01" | "tls-alpn-01" | "dns-01";
@@ -16,8 +17,9 @@ const challengeLabels: Record<Challenge, string> = {
 /** Step 5: a public certificate over ACME, with the checks the reachability allows, or the local CA for LAN use. */
 export function CertificateStep({ view, progress, save, next, back, carriedError }: StepProps) {
   const { certs } = view.settings;
-  // In a bigger network the certificates are the network's business: keep what the user had.
-  const [mode, setMode] = useState<"acme" | "local">(progress.usage === "network" ? certs.mode : "acme");
+  // Coming back, or in a bigger network (its certificates are the network's business): keep what is saved.
+  const chosenBefore = stepIndex(progress.reached) > stepIndex("certificate");
+  const [mode, setMode] = useState<"acme" | "local">(chosenBefore || progress.usage === "network" ? certs.mode : "acme");
   const [email, setEmail] = useState(certs.acme.email);
   const allowed = allowedChallenges(view.settings);
   const [challenge, setChallenge] = useState<Challenge>(certs.acme.challenge === "auto" || allowed.includes(certs.acme.challenge) ? certs.acme.challenge : "auto");

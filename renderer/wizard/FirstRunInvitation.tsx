@@ -5,7 +5,7 @@ import { href } from "../router";
 export function FirstRunInvitation({ status }: { status: StatusSnapshot }) {
   if (status.pod.state !== "not-configured") return null;
   return (
-    <div className="callout" data-first-run="">
+    <div className="callout first-run" data-first-run="">
       <p>
         <strong>podhost is not set up yet.</strong> The setup asks six short questions and starts your pod.{" "}
         <a href={href("setup")}>Set up podhost</a>

@@ -3,7 +3,7 @@ import { dnsProviderInfo, type DnsField, type DnsProviderId } from "../../shared
 import { call } from "../api";
 import { StepFrame, fail } from "./StepFrame";
 import { Choice, TextInput } from "./inputs";
-import { dnsTestVerdict, domainForDdns, providerChoices, providerLabel } from "./plan";
+import { dnsTestVerdict, domainForDdns, providerChoices, providerLabel } from "../../shared/setup";
 import type { StepProps } from "./types";
 
 type Provider = Exclude<DnsProviderId, "none">;

@@ -2,11 +2,13 @@ import { useState } from "react";
 import type { DoctorReport } from "../../shared/doctor";
 import type { Snippet } from "../../shared/webserver";
 import { call } from "../api";
+import type { UserErrorInfo } from "../../shared/errors";
 import { CommandButton } from "../components/CommandButton";
+import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
 import { ResultBox } from "../components/ResultBox";
 import { StepFrame } from "./StepFrame";
 import { Choice, TextInput } from "./inputs";
-import { reachChanges, type Reach } from "./plan";
+import { reachChanges, type Reach } from "../../shared/setup";
 import type { StepProps } from "./types";
 
 /** Step 4: how the internet gets to podhost's proxy, and the doctor's picture of the path. */
@@ -17,6 +19,22 @@ export function ReachStep({ view, progress, save, next, back, carriedError }: St
   const [httpPort, setHttpPort] = useState(String(settings.proxy.httpPort));
   const [publicPort, setPublicPort] = useState(String(settings.ports.externalHttpsPort));
   const [report, setReport] = useState<DoctorReport | undefined>();
+  const [doctorError, setDoctorError] = useState<UserErrorInfo | undefined>();
+  const [doctoring, setDoctoring] = useState(false);
+  const changes = () => ({ ...reachChanges(reach), "proxy.httpsPort": Number(httpsPort), "proxy.httpPort": Number(httpPort), "ports.externalHttpsPort": Number(publicPort) });
+  // The doctor checks the saved settings: save these answers first, so it checks what the user sees.
+  const runDoctor = async () => {
+    setDoctoring(true);
+    setDoctorError(undefined);
+    try {
+      await save(changes());
+      setReport(await call("doctor.run", {}));
+    } catch (error) {
+      setDoctorError(toErrorInfo(error));
+    } finally {
+      setDoctoring(false);
+    }
+  };
 
   return (
     <StepFrame
@@ -25,7 +43,7 @@ export function ReachStep({ view, progress, save, next, back, carriedError }: St
       onBack={back}
       carriedError={carriedError}
       onNext={async () => {
-        await save({ ...reachChanges(reach), "proxy.httpsPort": Number(httpsPort), "proxy.httpPort": Number(httpPort), "ports.externalHttpsPort": Number(publicPort) });
+        await save(changes());
         next({ reach });
       }}
     >
@@ -50,10 +68,13 @@ export function ReachStep({ view, progress, save, next, back, carriedError }: St
       </fieldset>
       {reach === "manual" ? <ManualForwarding httpsPort={httpsPort} httpPort={httpPort} publicPort={publicPort} /> : null}
       {reach === "upnp" ? <CommandButton command="ports.checkPodAddress" label="Check my router" params={{}} /> : null}
-      {reach === "webserver" ? <WebServerSnippet /> : null}
+      {reach === "webserver" ? <WebServerSnippet prepare={() => save(changes())} /> : null}
       <section className="extra" aria-labelledby="wizard-doctor">
         <h3 id="wizard-doctor">The path from the internet to the pod</h3>
-        <CommandButton command="doctor.run" label="Run the doctor" params={{}} onResult={(answer) => setReport(answer as DoctorReport | undefined)} />
+        <button type="button" className={doctoring ? "button busy" : "button"} aria-disabled={doctoring} onClick={() => void (doctoring ? undefined : runDoctor())}>
+          Run the doctor
+        </button>
+        {doctorError ? <ErrorNote error={doctorError} /> : null}
         <ResultBox name="wizard-doctor">{report ? <Hops report={report} /> : null}</ResultBox>
       </section>
     </StepFrame>
@@ -75,13 +96,14 @@ function ManualForwarding({ httpsPort, httpPort, publicPort }: { httpsPort: stri
   );
 }
 
-/** The snippet for the server that holds the web ports (nginx when none is found). */
-function WebServerSnippet() {
+/** The snippet for the server that holds the web ports (nginx when none is found), for the answers saved by `prepare`. */
+function WebServerSnippet({ prepare }: { prepare: () => Promise<unknown> }) {
   const [snippet, setSnippet] = useState<Snippet | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const show = async () => {
     setProblem(undefined);
     try {
+      await prepare();
       const found = await call("webserver.detect", {});
       const server = found.server && found.server !== "unknown" ? found.server : "nginx";
       setSnippet(await call("webserver.snippet", { server, mode: "vhost" }));
@@ -99,7 +121,9 @@ function WebServerSnippet() {
         {snippet ? (
           <>
             <p>Put this in {snippet.pathHint}, then:</p>
-            <pre className="snippet-text">{snippet.text}</pre>
+            <pre className="snippet-text" tabIndex={0} aria-label={`Config for ${snippet.server}`}>
+              {snippet.text}
+            </pre>
             <ol className="steps">
               {snippet.enableSteps.map((step) => (
                 <li key={step}>

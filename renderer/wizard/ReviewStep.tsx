@@ -7,7 +7,7 @@ import { showStatus, useStatus } from "../live";
 import { StatePill } from "../components/StatePill";
 import { toErrorInfo } from "../components/ErrorNote";
 import { StepFrame, fail } from "./StepFrame";
-import { chainOutcome, providerLabel, stepTitles, userIdExample, usageLabels } from "./plan";
+import { chainOutcome, providerLabel, stepTitles, userIdExample, usageLabels } from "../../shared/setup";
 import type { StepProps } from "./types";
 
 const hops = [
@@ -49,7 +49,10 @@ export function ReviewStep({ view, progress, back, returnTo, finish, carriedErro
     if (!confirmed) fail({ code: "confirm", message: "Confirm that the address is right: it can never change after the first start.", fix: "Tick the box above, then press Start pod." });
     const at = Date.now();
     try {
-      showStatus(await call("pod.start", {}));
+      const started = await call("pod.start", {});
+      showStatus(started);
+      // A failure kept from an earlier try would hold the next one back: after a fix, try at once.
+      if (settings.certs.mode === "acme" && started.certs.state === "failed") void call("certs.renew", {}).catch(() => undefined);
     } catch (error) {
       await call("pod.stop", {}).catch(() => undefined);
       fail(toErrorInfo(error));

@@ -6,7 +6,7 @@ import { call } from "../api";
 import { href } from "../router";
 import { PageHeading } from "../components/PageHeading";
 import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
-import { stepIds, stepTitles, type StepId } from "./plan";
+import { stepIds, stepTitles, type StepId } from "../../shared/setup";
 import { loadProgress, saveProgress, stepIndex, type WizardProgress } from "./progress";
 import type { StepProps } from "./types";
 import { UsageStep } from "./UsageStep";

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "rea
 import type { UserErrorInfo } from "../../shared/errors";
 import { ApiError } from "../api";
 import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
-import { stepTitles, type StepId } from "./plan";
+import { stepTitles, type StepId } from "../../shared/setup";
 
 /** Stop a step's Next with what failed and what to do (shown in the step, focus stays). */
 export function fail(info: UserErrorInfo): never {
@@ -46,7 +46,8 @@ export function StepFrame({ step, why, children, onNext, onBack, nextLabel = "Ne
 
   const headingId = `wizard-step-${step}`;
   return (
-    <form className="wizard-step" data-step={step} aria-labelledby={headingId} onSubmit={submit} noValidate>
+    // Changing an answer clears the last failure: it was about the old answers.
+    <form className="wizard-step" data-step={step} aria-labelledby={headingId} onSubmit={submit} onChange={() => setError(undefined)} noValidate>
       <h2 id={headingId} ref={heading} tabIndex={-1}>
         {stepTitles[step]}
       </h2>

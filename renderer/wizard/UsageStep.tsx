@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { StepFrame, fail } from "./StepFrame";
 import { Choice } from "./inputs";
-import { usageDefaults, usageLabels, type Usage } from "./plan";
+import { usageDefaults, usageLabels, type Usage } from "../../shared/setup";
 import type { StepProps } from "./types";
 
 const usages = Object.keys(usageLabels) as Usage[];

@@ -1,4 +1,4 @@
-import { stepIds, type Reach, type StepId, type Usage } from "./plan";
+import { stepIds, type Reach, type StepId, type Usage } from "../../shared/setup";
 
 /**
  * Where the user is in the wizard, kept in localStorage so it can be left and resumed. The

@@ -1,6 +1,6 @@
 import type { SettingsView } from "../../shared/api";
 import type { UserErrorInfo } from "../../shared/errors";
-import type { StepId } from "./plan";
+import type { StepId } from "../../shared/setup";
 import type { WizardProgress } from "./progress";
 
 /** What every step gets from the wizard. */

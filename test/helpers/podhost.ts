@@ -38,9 +38,14 @@ export interface ServedPodhost {
   stop(): Promise<number | null>;
 }
 
-/** `podhost serve` on a free port; resolves once it printed its UI address. */
+const networkGuard = fileURLToPath(new URL("./network-guard.mjs", import.meta.url));
+
+/**
+ * `podhost serve` on a free port; resolves once it printed its UI address. The daemon runs with
+ * the network guard: it can resolve only localhost and the names in env.PODHOST_TEST_NAMES.
+ */
 export function servePodhost(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServedPodhost> {
-  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "serve", "--ui-port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", networkGuard, cli, "--data-dir", dataDir, "serve", "--ui-port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -1,8 +1,8 @@
-import type { Settings } from "../../shared/settings";
-import { podUrl } from "../../shared/settings";
-import { dnsProviderInfo, type DnsProviderId, type DnsUpdateResult } from "../../shared/dns";
-import type { UserErrorInfo } from "../../shared/errors";
-import type { StatusSnapshot } from "../../shared/status";
+import type { Settings } from "./settings";
+import { podUrl } from "./settings";
+import { dnsProviderInfo, type DnsProviderId, type DnsUpdateResult } from "./dns";
+import type { UserErrorInfo } from "./errors";
+import type { StatusSnapshot } from "./status";
 
 /**
  * The setup journey's decisions, without any DOM: the defaults each answer implies, the pod's
@@ -71,7 +71,7 @@ export function providerLabel(provider: DnsProviderId): string {
 /** The user IDs the pod's address implies: `name@host[:port]`, part of every user's identity for good. */
 export function userIdExample(settings: Pick<Settings, "domain" | "ports">, user = "alice"): string | undefined {
   const url = podUrl(settings);
-  return url ? `${user}@${new URL(url).host}` : undefined;
+  return url ? `${user}@${url.replace(/^https:\/\//, "").replace(/\/$/, "")}` : undefined;
 }
 
 /** Challenges the reachability allows: HTTP-01 needs port 80, TLS-ALPN-01 podhost's own TLS on 443, DNS-01 a provider that sets TXT. */

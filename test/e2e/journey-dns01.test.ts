@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/ports";
+import { domain, httpsGet, startJourneyWorld, wizard, type JourneyWorld } from "./journey-world";
+
+let world: JourneyWorld;
+let w: ReturnType<typeof wizard>;
+let mirror: ReturnType<typeof setInterval> | undefined;
+
+beforeAll(async () => {
+  // HTTP-01 cannot work here (pebble asks a closed port): a certificate proves DNS-01 did.
+  world = await startJourneyWorld({ pebbleHttpPort: await freePort() });
+  w = wizard(world.page);
+  // DuckDNS's name servers publish the TXT record the app sets through its API: mirror it into pebble's DNS.
+  let published: string | undefined;
+  mirror = setInterval(() => {
+    const value = world.duck.state.txt[0];
+    if (value === published) return;
+    const name = `_acme-challenge.${domain}`;
+    void (value ? world.pebble.txtRecords.setTxt(name, value) : world.pebble.txtRecords.removeTxt(name, published ?? ""));
+    published = value;
+  }, 20);
+}, 120_000);
+afterAll(async () => {
+  clearInterval(mirror);
+  await world?.close();
+}, 120_000);
+
+describe("the setup journey with DNS validation: the certificate comes over DNS-01 through the DuckDNS provider", () => {
+  it("offers DNS-01 once DuckDNS keeps the name, and Start pod ends with pebble's certificate on the proxy", async () => {
+    await world.page.goto(`${world.served.origin}/#/setup`);
+    await w.at("usage");
+    await w.choose("Dedicated to the pod");
+    await w.next();
+    await w.at("pod");
+    await w.fillCustomPod(world.ports);
+    await w.next();
+    await w.at("name");
+    await w.fillDuckDns(world);
+    await w.next();
+    await w.at("reach");
+    await w.fillPorts(world.ports);
+    await w.next();
+    await w.at("certificate");
+    await w.fillAcme(world.pebble.directoryUrl, "dns-01");
+    await w.next();
+    await w.at("review");
+    await world.page.getByLabel("I understand that this address and these user IDs can never change.").check();
+    await w.next();
+    await world.page.getByRole("heading", { name: "Your pod is on the internet" }).waitFor({ timeout: 90_000 });
+    expect(world.duck.requests.some((r) => r.query.txt !== undefined)).toBe(true);
+    const answer = await httpsGet(world.ports.https, "/.well-known/nodeinfo", await world.pebble.rootPem());
+    expect(answer.status).toBe(200);
+    expect(answer.issuer).toMatch(/Pebble/i);
+  }, 120_000);
+});
