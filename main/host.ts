@@ -38,6 +38,9 @@ export class Host {
   private emitQueued = false;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
+  /** Start and stop, one after the other; `generation` tells a start that a stop came since. */
+  private lifecycle: Promise<void> = Promise.resolve();
+  private generation = 0;
   /** "I already run a web server": snippets and checks for the user's own server (no lifecycle of its own). */
   readonly webserver: WebserverService;
   /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
@@ -116,21 +119,42 @@ export class Host {
   /**
    * Start pod: the certificate (the local one at once), the proxy, the pod, the router ports;
    * a public certificate is asked for once the proxy listens and the ports are settled.
+   * Starts and stops run one after the other; a Stop pressed meanwhile wins.
    */
   async startPod(): Promise<void> {
-    const { certs, proxy, pod, ports } = this.services;
-    this.log.info("Starting the pod.");
-    for (const service of [certs, proxy, pod, ports]) await service.start();
-    await ports.settled();
-    this.reachable.open();
+    const generation = ++this.generation;
+    const current = () => generation === this.generation;
+    await this.inOrder(async () => {
+      const { certs, proxy, pod, ports } = this.services;
+      if (!current()) return;
+      this.log.info("Starting the pod.");
+      for (const service of [certs, proxy, pod, ports]) {
+        if (!current()) return;
+        await service.start();
+      }
+      await ports.settled();
+      if (current()) this.reachable.open();
+    });
   }
 
   /** Stop pod: stop accepting first, then the pod, then router mappings and the rest. */
   async stopPod(): Promise<void> {
-    const { certs, proxy, pod, ports } = this.services;
-    this.log.info("Stopping the pod.");
+    this.generation++;
     this.reachable.close();
-    for (const service of [proxy, pod, ports, certs]) await service.stop();
+    // A start in flight may be waiting for the pod's health check: stopping the pod ends that wait.
+    const podStopping = this.services.pod.stop();
+    await this.inOrder(async () => {
+      const { certs, proxy, pod, ports } = this.services;
+      this.log.info("Stopping the pod.");
+      for (const service of [proxy, pod, ports, certs]) await service.stop();
+    });
+    await podStopping;
+  }
+
+  private inOrder(work: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(work);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
   }
 
   /** Restart the pod's processes only; the proxy keeps answering ("your pod is starting"). */
