@@ -29,6 +29,7 @@ export class CertsController {
   private running = false;
   private ca?: LocalCa;
   private caLoading: Promise<unknown> = Promise.resolve();
+  private retryLoaded = false;
   private retry: AcmeRetryState = { failures: 0 };
   private issuing?: Promise<void>;
   private progress?: { step: IssuanceStep; challenge?: ChallengeType };
@@ -50,18 +51,26 @@ export class CertsController {
   async configure(settings: Settings): Promise<void> {
     const before = this.settings && acmeInputs(this.settings);
     this.settings = settings;
+    await this.loadRetry();
     // The user changed what the order depends on (maybe fixing the last error): try at once, unless the CA asked us to wait.
     if (before !== undefined && before !== acmeInputs(settings) && this.retry.nextAttempt && this.retry.lastError?.code !== "rate-limited") {
       const { nextAttempt: _, ...rest } = this.retry;
-      this.retry = rest;
+      await this.saveRetry(rest);
     }
     if (this.running) await this.reconcile();
   }
 
   async start(): Promise<void> {
     this.running = true;
-    this.retry = await readAcmeState(this.paths.acmeState).catch(() => ({ failures: 0 }));
+    await this.loadRetry();
     await this.reconcile();
+  }
+
+  /** The retry state on disk, read once: a wait survives a restart, a lifted one stays lifted. */
+  private async loadRetry(): Promise<void> {
+    if (this.retryLoaded) return;
+    this.retry = await readAcmeState(this.paths.acmeState).catch(() => ({ failures: 0 }));
+    this.retryLoaded = true;
   }
 
   /** Stops the schedule; an order in flight is given a short while to finish writing its files. */

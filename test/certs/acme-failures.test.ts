@@ -81,6 +81,17 @@ describe("ACME failures, in plain words with the next try", () => {
     expect(ca.requests()).toBe(1);
   });
 
+  it("a setting fixed while the pod is stopped is tried at the next start, not after the old wait", async () => {
+    const port = await freePort();
+    const { service, failed } = await failingService(`https://127.0.0.1:${port}/dir`);
+    expect(failed.nextAttempt).toBeGreaterThan(Date.now());
+    await service.stop();
+    const ca = await rateLimitingCa(60);
+    await service.configure(settingsWith({ domain: "unlucky.pod.test", certs: { mode: "acme", acme: { directoryUrl: ca.url, email: "", challenge: "http-01" } } }));
+    await service.start();
+    await waitFor("the attempt with the fixed setting", () => ca.requests() === 1);
+  });
+
   it("rate limit: waits exactly as long as Retry-After says, then tries again", async () => {
     const ca = await rateLimitingCa(3600);
     const { service, clock, failed } = await failingService(ca.url);
