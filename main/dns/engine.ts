@@ -58,8 +58,10 @@ export class UpdateEngine {
     if (!target) return;
     const fingerprint = createHash("sha256").update(cache.salt).update(target.settingsKey).digest("hex");
     if (cache.fingerprint === fingerprint) return;
-    // New settings (or secrets): whatever stopped or held updates was about the old ones.
+    // New settings (or secrets): whatever stopped or held updates was about the old ones. After a
+    // refusal, the corrected settings may be tried at once: the refused request did not count.
     cache.fingerprint = fingerprint;
+    if (cache.stop) delete cache.lastSentAt;
     delete cache.stop;
     delete cache.hold;
     await this.save();

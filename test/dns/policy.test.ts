@@ -73,6 +73,17 @@ describe("the update policy", () => {
     expect(h.service.status().state).toBe("published");
   });
 
+  it("sends corrected credentials at once after a refusal, without the one-a-minute wait", async () => {
+    await dyndns2();
+    h.secrets.set("dns.password", "a mistyped password");
+    await h.configure({});
+    expect((await h.service.check()).answer).toBe("badauth");
+    h.secrets.set("dns.password", "correct horse battery");
+    await h.configure({});
+    expect((await h.service.updateNow()).outcome).toBe("accepted");
+    expect(fixture.requests).toHaveLength(2);
+  });
+
   it("waits 30 minutes after a 911 before sending again", async () => {
     await dyndns2();
     fixture.setReply({ body: "911" });
