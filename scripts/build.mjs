@@ -3,16 +3,18 @@
 import { build } from "esbuild";
 import { build as viteBuild } from "vite";
 import { fileURLToPath } from "node:url";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const common = {
   absWorkingDir: root,
   bundle: true,
   platform: "node",
   target: "node20",
   format: "esm",
-  packages: "external",
+  // Dependencies stay in node_modules, except zod: bundled, only the parts podhost uses are loaded.
+  external: Object.keys(pkg.dependencies).filter((name) => name !== "zod").concat(Object.keys(pkg.devDependencies)),
   sourcemap: "linked",
   logLevel: "warning",
   banner: { js: "import { createRequire as __podhostRequire } from 'node:module'; const require = __podhostRequire(import.meta.url);" },

@@ -4,7 +4,6 @@ import type { Service } from "../service";
 import { ProxyServiceImpl, type ProxyDeps } from "./service";
 
 export type { ProxyDeps } from "./service";
-export { startProxy, type ProxyEngine } from "./engine";
 export type { ProxyConfig } from "./config";
 
 export interface ProxyService extends Service<ProxyStatus> {

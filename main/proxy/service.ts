@@ -4,7 +4,7 @@ import type { CertificateSource, ProxyListeners } from "../contracts";
 import { ChangeEmitter, type ServiceContext } from "../service";
 import { describeHolder, findPortHolder } from "../system/port-holder";
 import type { ProxyConfig } from "./config";
-import { ListenError, startProxy, type ProxyEngine } from "./engine";
+import type { ListenError, ProxyEngine } from "./engine";
 import { mayBind, privilegedPortHelp, readBindFacts, type BindFacts } from "./privileged";
 import { mapSettings, type MappedConfig } from "./settings-map";
 
@@ -65,6 +65,8 @@ export class ProxyServiceImpl {
       this.fail(forbidden, privilegedPortHelp(forbidden));
       return;
     }
+    // The engine (and its HTTP client, undici) loads when the proxy first starts, not with the daemon.
+    const { ListenError, startProxy } = await import("./engine");
     try {
       this.engine = await startProxy(config, this.options.certificates);
     } catch (error) {

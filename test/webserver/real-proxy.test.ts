@@ -7,7 +7,7 @@ import { createSecureContext } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CertificateSource } from "../../main/contracts";
 import { defaultLimits } from "../../main/proxy/config";
-import { startProxy, type ProxyEngine } from "../../main/proxy/index";
+import { startProxy, type ProxyEngine } from "../../main/proxy/engine";
 import { checkWebServer } from "../../main/webserver/check";
 import { generateSnippet } from "../../main/webserver/snippets/index";
 import { tempDir } from "../helpers/temp";
