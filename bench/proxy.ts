@@ -269,7 +269,7 @@ export async function run(): Promise<BenchResult[]> {
 
     console.log(`\nWorker processes: nginx 1 (the goals' yardstick), ${wideNginx} ${podhostWorkers}, caddy GOMAXPROCS=1, ${podhostName} ${podhostWorkers} (+ its primary), podhost 1p 1.`);
     printTable(table, peakRss, singlePeakRss);
-    return results(table, peakRss);
+    return results(table, singlePeakRss);
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
@@ -277,19 +277,22 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
+/** The goals are judged on podhost as it ships: one process (proxy.workers unset); the table shows the rest. */
 function results(table: Record<string, Record<string, WrkFigures>>, peakRss: number): BenchResult[] {
+  const shipped = "podhost 1p";
   const out: BenchResult[] = [];
   const goals: [string, number][] = [["HTTP keep-alive", 0.6], ["HTTPS keep-alive", 0.5], ["new TLS connections", 0.8], ["static 50 KiB", 0.6]];
   for (const [row, ratio] of goals) {
-    const ours = table[row]!.podhost!;
+    const ours = table[row]![shipped]!;
     const nginx = table[row]!.nginx!;
     out.push({ name: `proxy ${row} throughput`, unit: "req/s", value: Math.round(ours.rps), yardstick: { name: "nginx", value: Math.round(nginx.rps) }, goal: `>= ${ratio}x nginx`, met: ours.rps >= ratio * nginx.rps });
     out.push({ name: `proxy ${row} p99`, unit: "us", value: Math.round(ours.p99us), yardstick: { name: "nginx", value: Math.round(nginx.p99us) }, goal: "<= 2x nginx", met: ours.p99us <= 2 * nginx.p99us });
   }
   const one = table["one connection"]!;
-  const added = one.podhost!.p50us - one.direct!.p50us;
+  const added = one[shipped]!.p50us - one.direct!.p50us;
   out.push({ name: "proxy added latency at one connection (p50)", unit: "us", value: Math.round(added), yardstick: { name: "direct p50", value: Math.round(one.direct!.p50us) }, goal: "<= 150 us", met: added <= 150 });
-  out.push({ name: "proxy RSS under 1,000 keep-alive connections", unit: "MiB", value: Math.round(peakRss), goal: "<= 150 MB", met: peakRss <= 150 });
+  const peakMB = (peakRss * 1048576) / 1e6;
+  out.push({ name: "proxy RSS under 1,000 keep-alive connections", unit: "MB", value: Math.round(peakMB), goal: "<= 150 MB", met: peakMB <= 150 });
   return out;
 }
 
