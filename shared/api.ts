@@ -5,6 +5,7 @@ import type { LogLine } from "./logs";
 import type { UserErrorInfo } from "./errors";
 import type { DnsUpdateResult } from "./dns";
 import type { CertsStatus } from "./certs";
+import type { PodCheck } from "./pod";
 import type { DoctorReport } from "./doctor";
 import type { PodAddressCheck } from "./ports";
 import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
@@ -48,6 +49,7 @@ export const commands = {
   "pod.start": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Start the pod and everything in front of it." }),
   "pod.stop": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Stop the pod and everything in front of it." }),
   "pod.restart": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Restart the pod." }),
+  "pod.check": command<PodCheck>()({ params: none, mutates: false, summary: "What would stop the pod from starting with the current settings, checked without starting it." }),
   "pod.resetIdentity": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Forget the pod's permanent address (for a new pod); refused while the pod runs." }),
   "settings.get": command<SettingsView>()({ params: none, mutates: false, summary: "All settings, and which secrets are set." }),
   "settings.set": command<SettingsView>()({

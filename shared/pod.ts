@@ -66,3 +66,9 @@ export interface PodStatus extends ServiceStatus {
   /** diaspora*: the permanent public URL, once the pod has started with it. */
   lockedUrl?: string;
 }
+
+/** `pod.check`: what would stop the pod from starting with the current settings, found without starting it. */
+export interface PodCheck {
+  problems: UserErrorInfo[];
+  portConflict?: PodStatus["portConflict"];
+}

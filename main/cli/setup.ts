@@ -132,6 +132,11 @@ async function runSetup(api: ControlClient, opts: SetupOptions, prompt: Prompt):
     const healthUrl = opts.podHealthUrl ?? (await prompt.ask("Its health URL (empty: a TCP connect)", undefined, settings.pod.healthUrl));
     settings = (await save({ "pod.profile": "custom", "pod.command": command, "pod.args": args, "pod.port": Number(port), "pod.healthUrl": healthUrl })).settings;
   }
+  const podCheck = await api.call("pod.check", {});
+  if (podCheck.problems[0]) {
+    const problem = podCheck.problems[0];
+    throw new UserError({ code: problem.code, message: `Step 2/6 The pod: ${problem.message}`, ...(problem.fix ? { fix: problem.fix } : {}) });
+  }
 
   step(3, "The name", "Other pods and your users find the pod by its name; for diaspora* it never changes after the first start.");
   settings = await chooseName(api, opts, prompt, settings);

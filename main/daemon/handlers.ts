@@ -21,6 +21,7 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
       await host.restartPod();
       return host.snapshot();
     },
+    "pod.check": async () => host.services.pod.check(),
     "pod.resetIdentity": async () => {
       await host.resetPodIdentity();
       return host.snapshot();

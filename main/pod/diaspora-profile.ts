@@ -20,7 +20,7 @@ const defaultRedisUrl = "redis://localhost:6379";
  * RAILS_ENV=production in the checkout. config/diaspora.toml is the source of truth for the
  * keys podhost owns (a hand-run `rake` sees the same URL); the environment only repeats them.
  */
-export async function planDiaspora(settings: Settings, dataDir: string, env: NodeJS.ProcessEnv): Promise<LaunchPlan> {
+export async function planDiaspora(settings: Settings, dataDir: string, env: NodeJS.ProcessEnv, options: { writeConfig: boolean } = { writeConfig: true }): Promise<LaunchPlan> {
   const { dir, port } = settings.pod;
   const plan: LaunchPlan = { specs: [], problems: [] };
   const checkout = await checkCheckout(dir);
@@ -44,7 +44,8 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   ];
   let redisUrl = defaultRedisUrl;
   try {
-    const written = await writeOwnedKeys(dir, owned);
+    // A check (before the first start) looks at what the keys would be, and writes nothing.
+    const written = await (options.writeConfig ? writeOwnedKeys : previewOwnedKeys)(dir, owned);
     plan.configChanges = written.changes;
     redisUrl = String(tomlLookup(parse(written.text), ["configuration", "environment", "redis"]) ?? env.REDIS_URL ?? defaultRedisUrl);
   } catch (error) {
@@ -85,12 +86,19 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   return plan;
 }
 
-/** Creates config/diaspora.toml from the example when missing; writes only when a key changed, keeping the file's mode. */
-async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<{ text: string; changes: ReturnType<typeof setTomlKeys>["changes"] }> {
-  const file = join(dir, "config", "diaspora.toml");
-  const existing = await readFile(file, "utf8").catch(() => undefined);
+type OwnedKeysResult = { text: string; changes: ReturnType<typeof setTomlKeys>["changes"] };
+
+/** What config/diaspora.toml would hold with podhost's keys (from the example when it is missing). */
+async function previewOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult & { existing: string | undefined }> {
+  const existing = await readFile(join(dir, "config", "diaspora.toml"), "utf8").catch(() => undefined);
   const original = existing ?? (await readFile(join(dir, "config", "diaspora.toml.example"), "utf8").catch(() => ""));
-  const result = setTomlKeys(original, owned);
+  return { ...setTomlKeys(original, owned), existing };
+}
+
+/** Creates config/diaspora.toml from the example when missing; writes only when a key changed, keeping the file's mode. */
+async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult> {
+  const file = join(dir, "config", "diaspora.toml");
+  const { existing, ...result } = await previewOwnedKeys(dir, owned);
   if (existing === undefined || result.changes.length > 0) {
     const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o640);
     await writeFile(`${file}.podhost-tmp`, result.text, { mode });

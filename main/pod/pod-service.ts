@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { UserError, type UserErrorInfo } from "../../shared/errors";
-import type { PodConfigChange, PodState, PodStatus } from "../../shared/pod";
+import type { PodCheck, PodConfigChange, PodState, PodStatus } from "../../shared/pod";
 import { podUrl, type Settings } from "../../shared/settings";
 import { ChangeEmitter, type Service, type ServiceContext } from "../service";
 import { planCustom } from "./custom-profile";
@@ -26,6 +26,8 @@ export interface PodService extends Service<PodStatus> {
   restart(): Promise<void>;
   /** The explicit "new pod identity" flow: forgets the locked URL. Only while the pod is not running. */
   resetIdentity(): Promise<void>;
+  /** The prerequisites Start would check, checked now without starting or writing anything. */
+  check(): Promise<PodCheck>;
 }
 
 /**
@@ -185,6 +187,16 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
     async restart() {
       await stop();
       await start();
+    },
+    async check() {
+      const current = settings;
+      // A running pod holds its own port: what matters then is already known.
+      if (!current || !["stopped", "crashed"].includes(supervisor.state())) return { problems: [] };
+      const plan =
+        current.pod.profile === "diaspora"
+          ? await (await import("./diaspora-profile")).planDiaspora(current, ctx.dataDir, options.env, { writeConfig: false })
+          : await planCustom(current, ctx.dataDir, options.env);
+      return { problems: plan.problems, ...(plan.portConflict ? { portConflict: plan.portConflict } : {}) };
     },
     async resetIdentity() {
       const state = supervisor.state();

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { call } from "../api";
 import { StepFrame, fail } from "./StepFrame";
 import { Choice, TextInput } from "./inputs";
 import type { StepProps } from "./types";
@@ -33,6 +34,9 @@ export function PodStep({ view, save, next, back, carriedError }: StepProps) {
       carriedError={carriedError}
       onNext={async () => {
         await save(changes());
+        // The checks Start would make (checkout, Ruby, database, Redis, assets, the port), made now.
+        const check = await call("pod.check", {});
+        if (check.problems[0]) fail(check.problems[0]);
         next();
       }}
     >
@@ -42,12 +46,12 @@ export function PodStep({ view, save, next, back, carriedError }: StepProps) {
         value={profile}
         onChange={setProfile}
         options={[
-          { value: "diaspora", label: "A diaspora* checkout", hint: "podhost runs its web and sidekiq processes and checks Ruby, the database and Redis when the pod starts." },
+          { value: "diaspora", label: "A diaspora* checkout", hint: "podhost runs its web and sidekiq processes, and checks Ruby, the database and Redis before you go on." },
           { value: "custom", label: "A custom command", hint: "Any program that serves the pod over HTTP on this PC." },
         ]}
       />
       {profile === "diaspora" ? (
-        <TextInput name="pod.dir" label="diaspora* folder" value={dir} onChange={setDir} required placeholder="/home/you/diaspora" hint="The folder with config/diaspora.toml. Missing prerequisites are named when the pod starts, and bring you back here." />
+        <TextInput name="pod.dir" label="diaspora* folder" value={dir} onChange={setDir} required placeholder="/home/you/diaspora" hint="The folder with config/diaspora.toml. Next checks what the pod needs and names anything missing." />
       ) : (
         <>
           <TextInput name="pod.command" label="Command" value={command} onChange={setCommand} required placeholder="/usr/bin/node" />

@@ -149,6 +149,17 @@ describe("diaspora* profile", () => {
     });
   }
 
+  it("checks the prerequisites without starting or writing anything (the setup's pod step)", async () => {
+    await redis.stop();
+    const toml = join(checkout.dir, "config", "diaspora.toml");
+    const before = await readFile(toml, "utf8").catch(() => undefined);
+    const service = await diasporaPod();
+    const check = await service.check();
+    expect(check.problems.map((p) => p.code)).toEqual(["redis-unreachable"]);
+    expect(service.status().processes).toEqual([]);
+    expect(await readFile(toml, "utf8").catch(() => undefined)).toBe(before);
+  });
+
   it("asks for the domain before the first start", async () => {
     const service = await diasporaPod(undefined, settings({ domain: "" }));
     await service.start();
