@@ -173,11 +173,6 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
 
   return {
     async configure(next: Settings) {
-      // A conflict about the old port is answered once the user picked another one.
-      if (portConflict && next.pod.port !== portConflict.port) {
-        portConflict = undefined;
-        problems = problems.filter((problem) => problem.field !== "pod.port");
-      }
       settings = next;
       supervisor.setStopTimeout(next.pod.stopTimeoutMs);
       events.changed();

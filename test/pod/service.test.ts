@@ -65,11 +65,6 @@ describe("pod service (custom profile)", () => {
     expect(status.message).toContain(`Port ${port} (pod.port)`);
     expect(status.message).toContain(`node (pid ${process.pid})`);
     expect(status.problems![0]!.fix).toContain(`set pod.port to ${status.portConflict!.suggestedPort}`);
-
-    const suggested = status.portConflict!.suggestedPort!;
-    await service.configure(settingsSchema.parse({ pod: { profile: "custom", command: process.execPath, args: [standInPod, "--port", String(suggested)], port: suggested } }));
-    expect(service.status().portConflict).toBeUndefined();
-    expect(service.status().problems ?? []).toEqual([]);
   });
 
   it("after podhost is killed with SIGKILL, the next start stops the pod processes it left behind", async () => {
