@@ -7,6 +7,7 @@ import { call } from "../api";
 import { CommandButton } from "../components/CommandButton";
 import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
 import { ResultBox } from "../components/ResultBox";
+import { EnableSteps } from "../components/EnableSteps";
 
 const isKind = (value: unknown): value is WebServerKind => (webServerKinds as readonly unknown[]).includes(value);
 
@@ -123,13 +124,7 @@ function SnippetText({ snippet }: { snippet: Snippet }) {
       {snippet.enableSteps.length > 0 ? (
         <>
           <h4>Then switch it on</h4>
-          <ol className="steps">
-            {snippet.enableSteps.map((step) => (
-              <li key={step}>
-                <code>{step}</code>
-              </li>
-            ))}
-          </ol>
+          <EnableSteps steps={snippet.enableSteps} />
         </>
       ) : null}
       {snippet.notes.length > 0 ? (

@@ -10,6 +10,7 @@ import { StepFrame } from "./StepFrame";
 import { Choice, TextInput } from "./inputs";
 import { reachChanges, type Reach } from "../../shared/setup";
 import type { StepProps } from "./types";
+import { EnableSteps } from "../components/EnableSteps";
 
 /** Step 4: how the internet gets to podhost's proxy, and the doctor's picture of the path. */
 export function ReachStep({ view, progress, save, next, back, carriedError }: StepProps) {
@@ -124,13 +125,7 @@ function WebServerSnippet({ prepare }: { prepare: () => Promise<unknown> }) {
             <pre className="snippet-text" tabIndex={0} aria-label={`Config for ${snippet.server}`}>
               {snippet.text}
             </pre>
-            <ol className="steps">
-              {snippet.enableSteps.map((step) => (
-                <li key={step}>
-                  <code>{step}</code>
-                </li>
-              ))}
-            </ol>
+            <EnableSteps steps={snippet.enableSteps} />
           </>
         ) : null}
       </ResultBox>
