@@ -1,6 +1,7 @@
 import type { DnsAddresses, DnsUpdateResult } from "../../shared/dns";
 import type { StatusExtraProps } from "../status/extras";
 import { Facts, Time } from "../components/Facts";
+import { TableHead } from "../components/TableHead";
 
 const outcomeWords: Record<DnsUpdateResult["outcome"], string> = {
   accepted: "accepted",
@@ -31,15 +32,7 @@ export function DomainDetails({ status }: StatusExtraProps) {
       />
       {dns.history.length > 0 ? (
         <table className="processes history" data-dns-history="">
-            <caption>Update history</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Answer</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
+            <TableHead caption="Update history" columns={["Time", "Sent", "Answer", "Outcome"]} />
             <tbody>
               {dns.history.slice(0, 20).map((entry, index) => (
                 <tr key={`${entry.at}-${index}`} data-outcome={entry.outcome}>

@@ -2,6 +2,7 @@ import type { NatType, RouterKind } from "../../shared/ports";
 import type { StatusExtraProps } from "../status/extras";
 import { Facts } from "../components/Facts";
 import { formatDuration } from "../words";
+import { TableHead } from "../components/TableHead";
 
 export const natWords: Record<NatType, string> = {
   unknown: "not known yet",
@@ -30,15 +31,7 @@ export function NetworkDetails({ status }: StatusExtraProps) {
       />
       {ports.mappings && ports.mappings.length > 0 ? (
         <table className="processes" data-port-mappings="">
-          <caption>Ports opened on the router</caption>
-          <thead>
-            <tr>
-              <th scope="col">For</th>
-              <th scope="col">Internet</th>
-              <th scope="col">This PC</th>
-              <th scope="col">Lease left</th>
-            </tr>
-          </thead>
+          <TableHead caption="Ports opened on the router" columns={["For", "Internet", "This PC", "Lease left"]} />
           <tbody>
             {ports.mappings.map((m) => (
               <tr key={`${m.purpose}-${m.externalPort}`}>

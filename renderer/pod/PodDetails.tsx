@@ -4,6 +4,7 @@ import type { StatusExtraProps } from "../status/extras";
 import { CommandButton } from "../components/CommandButton";
 import { ResultBox } from "../components/ResultBox";
 import { href } from "../router";
+import { TableHead } from "../components/TableHead";
 
 /**
  * The Status page's Pod card, below the process table: what stops the pod from starting (each
@@ -89,14 +90,7 @@ function LastLines({ lines }: { lines: string[] }) {
 function ConfigChanges({ changes }: { changes: NonNullable<PodStatus["configChanges"]> }) {
   return (
     <table className="processes history" data-config-changes="">
-      <caption>What podhost changed in config/diaspora.toml</caption>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Was</th>
-          <th scope="col">Now</th>
-        </tr>
-      </thead>
+      <TableHead caption="What podhost changed in config/diaspora.toml" columns={["Key", "Was", "Now"]} />
       <tbody>
         {changes.map((change) => (
           <tr key={change.key}>

@@ -1,6 +1,7 @@
 import type { ProxyRouteStatus } from "../../shared/proxy";
 import type { StatusExtraProps } from "../status/extras";
 import { Facts, Time } from "../components/Facts";
+import { TableHead } from "../components/TableHead";
 
 const kindWords: Record<ProxyRouteStatus["kind"], string> = { pod: "pod", alias: "alias (redirect)", route: "route", passthrough: "TLS passthrough" };
 
@@ -22,14 +23,7 @@ export function ProxyDetails({ status }: StatusExtraProps) {
       />
       {listeners.length > 0 ? (
         <table className="processes" data-proxy-listeners="">
-          <caption>Listeners</caption>
-          <thead>
-            <tr>
-              <th scope="col">Protocol</th>
-              <th scope="col">Port</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
+          <TableHead caption="Listeners" columns={["Protocol", "Port", "State"]} />
           <tbody>
             {listeners.map((listener) => (
               <tr key={`${listener.proto}-${listener.port}`} data-listener={listener.proto} data-state={listener.state}>
@@ -46,14 +40,7 @@ export function ProxyDetails({ status }: StatusExtraProps) {
       ) : null}
       {routes.length > 0 ? (
         <table className="processes history" data-proxy-routes="">
-          <caption>Routes</caption>
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Name and path</th>
-              <th scope="col">Goes to</th>
-            </tr>
-          </thead>
+          <TableHead caption="Routes" columns={["Kind", "Name and path", "Goes to"]} />
           <tbody>
             {routes.map((route) => (
               <tr key={`${route.kind}-${route.host}-${route.prefix}`} data-route={route.kind}>

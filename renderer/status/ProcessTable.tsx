@@ -1,6 +1,7 @@
 import type { PodProcessStatus } from "../../shared/pod";
 import { formatDuration, stateWord } from "../words";
 import { useNow } from "./useNow";
+import { TableHead } from "../components/TableHead";
 
 const processTone: Record<PodProcessStatus["state"], string> = { running: "ok", starting: "busy", backoff: "warn", crashed: "error", stopped: "off" };
 
@@ -10,18 +11,7 @@ export function ProcessTable({ processes }: { processes: PodProcessStatus[] }) {
   if (processes.length === 0) return null;
   return (
     <table className="processes">
-      <caption>Processes</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">State</th>
-          <th scope="col">PID</th>
-          <th scope="col">Restarts</th>
-          <th scope="col">Uptime</th>
-          <th scope="col">CPU</th>
-          <th scope="col">Memory</th>
-        </tr>
-      </thead>
+      <TableHead caption="Processes" columns={["Name", "State", "PID", "Restarts", "Uptime", "CPU", "Memory"]} />
       <tbody>
         {processes.map((process) => (
           <tr key={process.name} data-process={process.name}>

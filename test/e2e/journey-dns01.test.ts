@@ -28,13 +28,7 @@ afterAll(async () => {
 describe("the setup journey with DNS validation: the certificate comes over DNS-01 through the DuckDNS provider", () => {
   it("offers DNS-01 once DuckDNS keeps the name, and Start pod ends with pebble's certificate on the proxy", async () => {
     await world.page.goto(`${world.served.origin}/#/setup`);
-    await w.at("usage");
-    await w.choose("Dedicated to the pod");
-    await w.next();
-    await w.at("pod");
-    await w.fillCustomPod(world.ports);
-    await w.next();
-    await w.at("name");
+    await w.toNameWithStandInPod(world.ports);
     await w.fillDuckDns(world);
     await w.next();
     await w.at("reach");

@@ -12,13 +12,7 @@ beforeAll(async () => {
   world = await startJourneyWorld({ pebbleHttpPort: await freePort() });
   w = wizard(world.page);
   await world.page.getByRole("link", { name: "Set up podhost" }).click();
-  await w.at("usage");
-  await w.choose("Dedicated to the pod");
-  await w.next();
-  await w.at("pod");
-  await w.fillCustomPod(world.ports);
-  await w.next();
-  await w.at("name");
+  await w.toNameWithStandInPod(world.ports);
 }, 120_000);
 afterAll(async () => {
   await world?.close();

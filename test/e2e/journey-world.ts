@@ -132,7 +132,7 @@ export function wizard(page: Page) {
   const step = (id: string) => page.locator(`form[data-step="${id}"]`);
   const field = (name: string) => page.locator(`[data-wizard-field="${name}"]`);
   const next = async () => page.locator("form[data-step] [data-next]").click();
-  return {
+  const wizardApi = {
     step,
     field,
     next,
@@ -149,6 +149,16 @@ export function wizard(page: Page) {
       await page.getByLabel("Arguments, one per line").fill([standInPod, "--port", String(ports.pod)].join("\n"));
       await field("pod.port").fill(String(ports.pod));
       await field("pod.healthUrl").fill(`http://127.0.0.1:${ports.pod}/nodeinfo/2.1`);
+    },
+    /** From step 1 to the name step: a PC dedicated to the pod, running the stand-in pod. */
+    toNameWithStandInPod: async (ports: { pod: number }) => {
+      await wizardApi.at("usage");
+      await wizardApi.choose("Dedicated to the pod");
+      await wizardApi.next();
+      await wizardApi.at("pod");
+      await wizardApi.fillCustomPod(ports);
+      await wizardApi.next();
+      await wizardApi.at("name");
     },
     fillDuckDns: async (world: Pick<JourneyWorld, "duck" | "echo">) => {
       await page.getByLabel("A dynamic DNS name", { exact: true }).check();
@@ -171,4 +181,5 @@ export function wizard(page: Page) {
       await field("certs.acme.challenge").selectOption(challenge);
     },
   };
+  return wizardApi;
 }
