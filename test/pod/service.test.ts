@@ -89,7 +89,7 @@ describe("pod service (custom profile)", () => {
     expect(running(left.pid)).toBe(false);
     expect(running(left.grandchild)).toBe(false);
     // The port was free again, so the new pod runs in its place.
-    expect(service.status().state).toBe("running");
+    expect(service.status().state, JSON.stringify(service.status().problems)).toBe("running");
     expect(service.status().processes[0]!.pid).not.toBe(left.pid);
   });
 
