@@ -1,20 +1,19 @@
-import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerOptions, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import cluster from "node:cluster";
-import type { Server as NetServer, Socket } from "node:net";
-import type { Duplex } from "node:stream";
-import type { SecureContext } from "node:tls";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type SecureContext, type Server as TlsServer } from "node:tls";
 import type { CertificateSource } from "../contracts";
 import { sharesPems, startProxyCluster, workerScript } from "./cluster";
 import type { PassthroughRoute, ProxyConfig, Route, Upstream } from "./config";
-import { forward, UpstreamPools } from "./forward";
-import { frontServerClaim, upstreamRequestHeaders } from "./headers";
+import { ConnectionHost, type ClientConnection, type Exchange } from "./connection";
+import { frontServerClaim, upstreamRequestHead } from "./headers";
+import type { RequestHead } from "./http1";
 import { sendError, sendRedirect } from "./pages";
 import { findRoute, RouteTable, safeTarget, stripPrefix } from "./routing";
 import { StaticFiles } from "./static-files";
 import { Stats, type ProxyCounters } from "./stats";
 import { createTlsPort } from "./tls-port";
 import { tunnelUpgrade } from "./upgrade";
+import { forward, UpstreamPools } from "./upstream";
 
 /**
  * The certificate source as the engine uses it: a worker process asks its primary for ACME
@@ -62,29 +61,15 @@ function isDiscovery(target: string): boolean {
   return discoveryPaths.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
 }
 
-/** Node keeps only the first Host; two Host headers mean two parsers could disagree, so refuse. */
-function hasDuplicateHost(req: IncomingMessage): boolean {
-  let seen = 0;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === "host" && ++seen > 1) return true;
-  return false;
-}
-
 /** The ":port" part of a Host header, "" when it has none. */
 function hostPort(host: string): string {
   const colon = host.lastIndexOf(":");
   return colon > host.lastIndexOf("]") ? host.slice(colon) : "";
 }
 
-function answerHttp01(req: IncomingMessage, res: ServerResponse, answer: string | undefined): void {
-  if (answer === undefined) return sendError(req, res, 404);
-  res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) });
-  res.end(answer);
-}
-
-function rawResponse(socket: Duplex, status: number): void {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.once("finish", () => socket.destroy());
+function answerHttp01(connection: ClientConnection, request: RequestHead, answer: string | undefined): void {
+  if (answer === undefined) return sendError(connection, request, 404);
+  connection.respond(200, "Content-Type: text/plain\r\n", answer);
 }
 
 /**
@@ -109,120 +94,109 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
   const setPassthrough = (routes: PassthroughRoute[]) => (passthrough = new Map(routes.map((r) => [r.name.toLowerCase(), r])));
   setPassthrough(config.passthrough);
   const bound: ListenerState[] = [];
-  const sockets = new Set<Socket>();
   const httpsPort = () => bound.find((l) => l.proto === "https")?.port ?? config.https?.port;
   const redirectsToHttps = config.http?.redirectToHttps === true && config.https !== undefined;
 
   type Resolved = { route: Route; path: string; host: string } | undefined;
 
-  /** An error answer: through the response when there is one, else raw on the socket (upgrades). */
-  const fail = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, status: number, close = false): undefined => {
-    if (res) sendError(req, res, status, close);
-    else rawResponse(socket, status);
-    return undefined;
-  };
-
   /** 301 to `name`: to https when the HTTP port redirects, else to the canonical name on the same scheme and port. */
-  const redirect = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, proto: "http" | "https", host: string, name: string, target: string, toHttps: boolean): undefined => {
-    if (!res) return fail(req, res, socket, 400);
+  const redirect = (connection: ClientConnection, request: RequestHead, proto: "http" | "https", host: string, name: string, target: string, toHttps: boolean): undefined => {
+    if (request.upgrade !== undefined) return void sendError(connection, request, 400, true);
     const httpsSuffix = hostPort(host) && httpsPort() !== 443 ? `:${httpsPort()}` : "";
-    sendRedirect(res, toHttps ? `https://${name}${httpsSuffix}${target}` : `${proto}://${name}${hostPort(host)}${target}`);
+    sendRedirect(connection, toHttps ? `https://${name}${httpsSuffix}${target}` : `${proto}://${name}${hostPort(host)}${target}`);
     return undefined;
   };
 
   /** Validate target and Host, answer ACME/redirects/errors (undefined); else the route to use. */
-  const resolve = (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex, proto: "http" | "https"): Resolved => {
-    const target = safeTarget(req.url ?? "");
-    if (target === undefined || hasDuplicateHost(req)) return fail(req, res, socket, 400, true);
-    if (res && target.startsWith(acmePrefix)) {
+  const resolve = (connection: ClientConnection, request: RequestHead, proto: "http" | "https"): Resolved => {
+    const target = safeTarget(request.target);
+    if (target === undefined || request.hostCount > 1) return void sendError(connection, request, 400, true);
+    if (request.upgrade === undefined && target.startsWith(acmePrefix)) {
       const answer = certificates.http01Response(pathOf(target).slice(acmePrefix.length));
-      if (answer instanceof Promise) answer.then((text) => answerHttp01(req, res, text), () => sendError(req, res, 500));
-      else answerHttp01(req, res, answer);
+      if (answer instanceof Promise) answer.then((text) => answerHttp01(connection, request, text), () => sendError(connection, request, 500));
+      else answerHttp01(connection, request, answer);
       return undefined;
     }
-    const host = req.headers.host;
+    const host = request.host;
     const found = table.lookup(host);
-    if (!found || !host) return fail(req, res, socket, host ? 421 : 400, !host);
+    if (!found || !host) return void sendError(connection, request, host ? 421 : 400, !host);
     const toHttps = proto === "http" && redirectsToHttps;
-    if (found.match.kind === "redirect") return redirect(req, res, socket, proto, host, found.match.to, target, toHttps);
-    if (toHttps && !isDiscovery(target)) return redirect(req, res, socket, proto, host, found.name, target, toHttps);
+    if (found.match.kind === "redirect") return redirect(connection, request, proto, host, found.match.to, target, toHttps);
+    if (toHttps && !isDiscovery(target)) return redirect(connection, request, proto, host, found.name, target, toHttps);
     const route = findRoute(found.match.routes, target);
-    if (!route) return fail(req, res, socket, 404);
+    if (!route) return void sendError(connection, request, 404);
     return { route, path: stripPrefix(target, route.prefix), host };
   };
 
-  const clientFacts = (req: IncomingMessage, proto: "http" | "https", host: string, route: Route) => ({
-    ip: (config.trustLoopbackForwarding ? frontServerClaim(req).ip : undefined) ?? req.socket.remoteAddress ?? "",
-    proto,
-    host,
-    prefix: route.prefix,
-  });
-  /** The scheme the visitor used: ours, or a trusted front server's (TLS ended there, plain HTTP to us). */
-  const visitorProto = (req: IncomingMessage, listener: "http" | "https") => (config.trustLoopbackForwarding ? frontServerClaim(req).proto : undefined) ?? listener;
+  /** What the upstream is told about the visitor: a trusted front server's word, else ours. */
+  const clientFacts = (connection: ClientConnection, request: RequestHead, host: string, route: Route) => {
+    const claim = config.trustLoopbackForwarding ? frontServerClaim(connection.remoteAddress, request) : {};
+    return { ip: claim.ip ?? connection.remoteAddress, proto: claim.proto ?? connection.proto, host, prefix: route.prefix };
+  };
 
-  const proxyTo = (req: IncomingMessage, res: ServerResponse, proto: "http" | "https", resolved: NonNullable<Resolved>) => {
+  const proxyTo = (connection: ClientConnection, request: RequestHead, resolved: NonNullable<Resolved>): Exchange => {
     const { route, path, host } = resolved;
-    const headers = upstreamRequestHeaders(req, clientFacts(req, proto, host, route));
-    forward(req, res, { pool: pools.get(route.upstream), upstream: route.upstream, path, headers, prefix: route.prefix, host }, limits, stats);
+    const head = upstreamRequestHead(request, path, clientFacts(connection, request, host, route));
+    return forward(connection, request, { pool: pools.get(route.upstream), head, path, prefix: route.prefix, host }, limits, stats);
   };
 
-  const onRequest = (listener: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
+  /** A body that arrives before the static lookup settles waits here, then goes to the app. */
+  const deferred = (connection: ClientConnection, request: RequestHead, resolved: NonNullable<Resolved>, lookup: Promise<boolean>): Exchange => {
+    const held: Buffer[] = [];
+    let ended = false;
+    let exchange: Exchange | undefined;
+    let aborted = false;
+    lookup.then(
+      (answered) => {
+        if (answered || aborted) return;
+        exchange = proxyTo(connection, request, resolved);
+        for (const chunk of held) exchange.body(chunk);
+        if (ended) exchange.bodyEnd();
+      },
+      () => aborted || sendError(connection, request, 500),
+    );
+    return {
+      body: (chunk) => (exchange ? exchange.body(chunk) : held.push(chunk)),
+      bodyEnd: () => (exchange ? exchange.bodyEnd() : (ended = true)),
+      abort: () => {
+        aborted = true;
+        exchange?.abort();
+      },
+    };
+  };
+
+  const onRequest = (connection: ClientConnection, request: RequestHead): Exchange | undefined => {
     stats.requests++;
-    const proto = visitorProto(req, listener);
-    const resolved = resolve(req, res, req.socket, proto);
-    if (!resolved) return;
-    const root = resolved.route.staticRoot;
-    if (!root) return proxyTo(req, res, proto, resolved);
-    const served = staticFiles.serve(req, res, root, resolved.path);
-    if (served === false) proxyTo(req, res, proto, resolved);
-    else if (served !== true) {
-      served.then(
-        (answered) => answered || proxyTo(req, res, proto, resolved),
-        () => sendError(req, res, 500),
-      );
+    const proto = config.trustLoopbackForwarding ? (frontServerClaim(connection.remoteAddress, request).proto ?? connection.proto) : connection.proto;
+    const resolved = resolve(connection, request, proto);
+    if (!resolved) return undefined;
+    if (request.upgrade !== undefined) {
+      const head = upstreamRequestHead(request, resolved.path, clientFacts(connection, request, resolved.host, resolved.route), request.upgrade);
+      const { socket, rest } = connection.detach();
+      tunnelUpgrade(socket, rest, resolved.route.upstream, head, limits.upstreamConnectTimeoutMs, stats);
+      return undefined;
     }
+    const root = resolved.route.staticRoot;
+    if (!root) return proxyTo(connection, request, resolved);
+    const served = staticFiles.serve(connection, request, root, resolved.path);
+    if (served === true) return undefined;
+    if (served === false) return proxyTo(connection, request, resolved);
+    return deferred(connection, request, resolved, served);
   };
 
-  const onUpgrade = (listener: "http" | "https") => (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    stats.requests++;
-    const proto = visitorProto(req, listener);
-    const resolved = resolve(req, undefined, socket, proto);
-    if (!resolved) return;
-    const headers = upstreamRequestHeaders(req, clientFacts(req, proto, resolved.host, resolved.route), String(req.headers.upgrade));
-    tunnelUpgrade(req, socket, head, resolved.route.upstream, resolved.path, headers, limits.upstreamConnectTimeoutMs, stats);
-  };
-
-  const serverOptions: ServerOptions = {
-    maxHeaderSize: limits.headerBytes,
-    requireHostHeader: true,
-    joinDuplicateHeaders: false,
-    noDelay: true,
-    connectionsCheckingInterval: Math.max(100, Math.min(5000, limits.headersTimeoutMs / 4)),
-  };
-  const setUp = <S extends HttpServer | HttpsServer>(server: S, proto: "http" | "https"): S => {
-    server.headersTimeout = limits.headersTimeoutMs;
-    server.requestTimeout = limits.requestTimeoutMs;
-    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    server.maxConnections = limits.maxConnections;
-    server.on("request", onRequest(proto));
-    server.on("upgrade", onUpgrade(proto));
-    server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
-      if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
-      rawResponse(socket, error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400);
-    });
-    return server;
-  };
-
-  const servers: (HttpServer | NetServer)[] = [];
-  let tlsTerminator: HttpsServer | undefined;
+  const host = new ConnectionHost(limits, onRequest);
+  const servers: NetServer[] = [];
+  let tlsTerminator: TlsServer | undefined;
   let stopWatchingRenewals = () => {};
   const closeAll = async () => {
     stats.stop();
     stopWatchingRenewals();
+    host.close();
     for (const socket of sockets) socket.destroy();
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await pools.close();
+    pools.close();
   };
+  const sockets = new Set<Socket>();
   const track = (server: NetServer) =>
     server.on("connection", (socket: Socket) => {
       sockets.add(socket);
@@ -231,14 +205,14 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
 
   try {
     if (config.https) {
-      const terminator = setUp(
-        createHttpsServer({
-          ...serverOptions,
+      const terminator = createTlsServer(
+        {
           ALPNProtocols: ["http/1.1"],
           handshakeTimeout: limits.helloTimeoutMs,
+          allowHalfOpen: true,
           SNICallback: (name, done) => done(null, certificates.contextFor(name) ?? certificates.defaultContext()),
-        }),
-        "https",
+        },
+        (socket) => void host.accept(socket, "https"),
       );
       terminator.on("tlsClientError", (_error, socket) => socket.destroy());
       tlsTerminator = terminator;
@@ -258,11 +232,12 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
       bound.push({ proto: "https", port: await listen(tlsPort, "https", config.https.port, config.https.host) });
     }
     if (config.http) {
-      const plain = setUp(createHttpServer(serverOptions), "http");
-      plain.on("connection", (socket: Socket) => {
+      const plain = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
         stats.openConnections++;
         socket.once("close", () => stats.openConnections--);
+        host.accept(socket, "http");
       });
+      plain.maxConnections = limits.maxConnections;
       track(plain);
       servers.push(plain);
       bound.push({ proto: "http", port: await listen(plain, "http", config.http.port, config.http.host) });
@@ -281,7 +256,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
       setPassthrough(next.passthrough);
       staticFiles.clear();
       const upstreams: Upstream[] = next.hosts.flatMap((site) => site.routes.map((route) => route.upstream));
-      await pools.retain(upstreams);
+      pools.retain(upstreams);
     },
     async close() {
       if (tlsTerminator) tlsTerminator.close();
@@ -295,7 +270,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
  * Node reads a TLS server's default context from `_sharedCreds` for each new connection and
  * offers no public setter that takes a SecureContext, so we set it here, on start and renewal.
  */
-function useDefaultContext(server: HttpsServer, context: SecureContext | undefined): void {
+function useDefaultContext(server: TlsServer, context: SecureContext | undefined): void {
   if (context) (server as unknown as { _sharedCreds: SecureContext })._sharedCreds = context;
 }
 

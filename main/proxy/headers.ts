@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { headerValue, type RequestHead, type ResponseHead } from "./http1";
 
 /** Headers that describe one connection, never the message (RFC 9110 7.6.1), plus Expect (we answer 100-continue ourselves). */
 const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "http2-settings", "expect"]);
@@ -30,28 +30,21 @@ function isLoopback(address: string | undefined): boolean {
  * The visitor as the front server saw it: the last X-Forwarded-For entry (the one it added) and
  * its X-Forwarded-Proto. Only from a loopback peer: anyone else could claim anything.
  */
-export function frontServerClaim(req: IncomingMessage): FrontServerClaim {
-  if (!isLoopback(req.socket.remoteAddress)) return {};
-  const forwardedFor = String(req.headers["x-forwarded-for"] ?? "").split(",").map((part) => part.trim()).filter(Boolean).at(-1);
-  const proto = String(req.headers["x-forwarded-proto"] ?? "").trim().toLowerCase();
+export function frontServerClaim(peer: string, request: RequestHead): FrontServerClaim {
+  if (!isLoopback(peer)) return {};
+  const forwardedFor = (headerValue(request, "x-forwarded-for") ?? "").split(",").map((part) => part.trim()).filter(Boolean).at(-1);
+  const proto = (headerValue(request, "x-forwarded-proto") ?? "").trim().toLowerCase();
   return {
     ...(forwardedFor && isIP(forwardedFor) ? { ip: forwardedFor } : {}),
     ...(proto === "https" || proto === "http" ? { proto } : {}),
   };
 }
 
-/** The names a Connection header lists: the sender's hop-by-hop extras. */
-function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
-  if (!value) return undefined;
-  const text = String(value);
-  // The common case, "keep-alive" or "close" alone, names nothing to strip.
-  if (text.length <= 10 && /^(?:keep-alive|close)$/i.test(text)) return undefined;
-  const listed = new Set<string>();
-  for (const part of text.split(",")) {
-    const name = part.trim().toLowerCase();
-    if (name && name !== "close" && name !== "keep-alive") listed.add(name);
-  }
-  return listed.size ? listed : undefined;
+/** The names a Connection header lists beyond close and keep-alive: the sender's hop-by-hop extras. */
+function connectionListed(options: string[]): Set<string> | undefined {
+  let listed: Set<string> | undefined;
+  for (const option of options) if (option !== "close" && option !== "keep-alive") (listed ??= new Set()).add(option);
+  return listed;
 }
 
 function isForwarding(name: string): boolean {
@@ -59,33 +52,26 @@ function isForwarding(name: string): boolean {
 }
 
 /**
- * The headers for the upstream request as a flat [name, value, ...] list: hop-by-hop and
- * Connection-listed headers stripped, client-sent forwarding headers deleted (appending is
- * unsafe: Rack trusts private addresses and would take a spoofed value), fresh ones added.
+ * The head of the upstream request: hop-by-hop and Connection-listed headers stripped,
+ * client-sent forwarding headers deleted (appending is unsafe: Rack trusts private addresses and
+ * would take a spoofed value), fresh ones added. A chunked body is sent on chunked (re-framed).
  */
-export function upstreamRequestHeaders(req: IncomingMessage, client: ClientFacts, upgrade?: string): string[] {
-  const listed = connectionListed(req.headers.connection);
-  const raw = req.rawHeaders;
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+export function upstreamRequestHead(request: RequestHead, path: string, client: ClientFacts, upgrade?: string): string {
+  const listed = connectionListed(request.connection);
+  const { names, lower, values } = request;
+  let head = `${request.method} ${path} HTTP/1.1\r\n`;
+  for (let i = 0; i < names.length; i++) {
+    const name = lower[i]!;
     if (name === "host" || hopByHop.has(name) || isForwarding(name) || listed?.has(name)) continue;
-    out.push(raw[i]!, raw[i + 1]!);
+    head += `${names[i]}: ${values[i]}\r\n`;
   }
   const ip = client.ip.startsWith("::ffff:") ? client.ip.slice(7) : client.ip;
   const forIp = ip.includes(":") ? `"[${ip}]"` : ip;
-  out.push(
-    "host", client.host,
-    "x-forwarded-for", ip,
-    "x-real-ip", ip,
-    "x-forwarded-proto", client.proto,
-    "x-forwarded-host", client.host,
-    "x-forwarded-port", publicPort(client.host, client.proto),
-    "forwarded", `for=${forIp};host="${client.host}";proto=${client.proto}`,
-  );
-  if (client.prefix) out.push("x-forwarded-prefix", client.prefix);
-  if (upgrade) out.push("connection", "upgrade", "upgrade", upgrade);
-  return out;
+  head += `Host: ${client.host}\r\nX-Forwarded-For: ${ip}\r\nX-Real-IP: ${ip}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${client.host}\r\nX-Forwarded-Port: ${publicPort(client.host, client.proto)}\r\nForwarded: for=${forIp};host="${client.host}";proto=${client.proto}\r\n`;
+  if (client.prefix) head += `X-Forwarded-Prefix: ${client.prefix}\r\n`;
+  if (request.chunked) head += "Transfer-Encoding: chunked\r\n";
+  if (upgrade) head += `Connection: upgrade\r\nUpgrade: ${upgrade}\r\n`;
+  return `${head}\r\n`;
 }
 
 /**
@@ -98,25 +84,20 @@ function publicPort(host: string, proto: "http" | "https"): string {
 }
 
 /**
- * Response headers that may go to the client (undici hands them over as latin1 buffers), with
- * Location and cookie paths moved under the route's prefix.
+ * The header lines of an upstream answer that may go to the client, with Location and cookie
+ * paths moved under the route's prefix. Framing headers are the caller's.
  */
-export function clientResponseHeaders(raw: Buffer[], prefix: string, requestHost: string): string[] {
-  const out: string[] = [];
-  let listed: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const original = raw[i]!.toString("latin1");
-    const name = original.toLowerCase();
-    const value = raw[i + 1]!.toString("latin1");
-    if (name === "connection") listed = connectionListed(value);
-    if (hopByHop.has(name)) continue;
-    out.push(original, prefix && name === "location" ? prefixLocation(value, prefix, requestHost) : prefix && name === "set-cookie" ? prefixCookiePath(value, prefix) : value);
+export function clientResponseLines(response: ResponseHead, prefix: string, requestHost: string): string {
+  const listed = connectionListed(response.connection);
+  const { names, lower, values } = response;
+  let lines = "";
+  for (let i = 0; i < names.length; i++) {
+    const name = lower[i]!;
+    if (hopByHop.has(name) || listed?.has(name)) continue;
+    const value = !prefix ? values[i] : name === "location" ? prefixLocation(values[i]!, prefix, requestHost) : name === "set-cookie" ? prefixCookiePath(values[i]!, prefix) : values[i];
+    lines += `${names[i]}: ${value}\r\n`;
   }
-  if (!listed) return out;
-  // A Connection header named other headers as hop-by-hop: drop those too (wherever they came in the list).
-  const kept: string[] = [];
-  for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
-  return kept;
+  return lines;
 }
 
 function prefixLocation(location: string, prefix: string, requestHost: string): string {

@@ -1,10 +1,15 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ClientConnection } from "./connection";
+import { headerValue, type RequestHead } from "./http1";
 
 /** Seconds a client should wait before trying again while the pod is down. */
 const retryAfterSeconds = 5;
 
 const plainText: Record<number, string> = {
   400: "Bad request.",
+  408: "The request took too long to arrive.",
+  417: "Only Expect: 100-continue is understood.",
+  431: "The request's headers are larger than this pod accepts.",
+  505: "Only HTTP/1.0 and HTTP/1.1 are spoken here.",
   404: "Not found.",
   413: "The request body is larger than this pod accepts.",
   421: "This server does not serve that host name.",
@@ -22,34 +27,29 @@ const startingPage = `<!doctype html>
 <p>If it stays here for long, open podhost and look at the pod's status and logs.</p></body></html>
 `;
 
-function wantsHtml(req: IncomingMessage): boolean {
-  return (req.headers.accept ?? "").includes("text/html");
+function wantsHtml(request: RequestHead | undefined): boolean {
+  return request !== undefined && (headerValue(request, "accept") ?? "").includes("text/html");
 }
 
 /**
  * An error answer made by the proxy itself. `close` ends the connection too (after a request
  * we did not read, or could not trust).
  */
-export function sendError(req: IncomingMessage, res: ServerResponse, status: number, close = false): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const unavailable = status === 502 || status === 503;
-  const html = unavailable && wantsHtml(req);
-  const body = html ? startingPage : `${plainText[status] ?? "Error."}\n`;
-  const headers: Record<string, string | number> = {
-    "content-type": html ? "text/html; charset=utf-8" : "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-  };
-  if (unavailable) headers["retry-after"] = retryAfterSeconds;
-  if (close) headers.connection = "close";
-  res.writeHead(status, headers);
-  res.end(req.method === "HEAD" ? undefined : body);
+export function sendError(connection: ClientConnection, request: RequestHead | undefined, status: number, close = false): void {
+  const { headers, body } = errorAnswer(status, wantsHtml(request));
+  if (close) connection.closeAfter();
+  connection.respond(status, headers, body);
 }
 
-export function sendRedirect(res: ServerResponse, location: string): void {
-  res.writeHead(301, { location, "content-type": "text/plain; charset=utf-8", "content-length": 0 });
-  res.end();
+/** Header lines and body of an error answer; browsers get the self-refreshing page while the pod is down. */
+export function errorAnswer(status: number, forBrowser: boolean): { headers: string; body: string } {
+  const unavailable = status === 502 || status === 503;
+  const html = unavailable && forBrowser;
+  let headers = `Content-Type: ${html ? "text/html" : "text/plain"}; charset=utf-8\r\nCache-Control: no-store\r\n`;
+  if (unavailable) headers += `Retry-After: ${retryAfterSeconds}\r\n`;
+  return { headers, body: html ? startingPage : `${plainText[status] ?? "Error."}\n` };
+}
+
+export function sendRedirect(connection: ClientConnection, location: string): void {
+  connection.respond(301, `Location: ${location}\r\nContent-Type: text/plain; charset=utf-8\r\n`);
 }

@@ -1,7 +1,9 @@
 import { createReadStream, type Stats as FileStats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
 import { extname, join, sep } from "node:path";
+import { httpDate, type ClientConnection } from "./connection";
+import { headerValue, type RequestHead } from "./http1";
 import { decodeSegment } from "./routing";
 
 const contentTypes: Record<string, string> = {
@@ -51,51 +53,48 @@ export class StaticFiles {
   private memoryBytes = 0;
 
   /** true when it answered; false means "not a file here: ask the app". A promise when the disk must be asked first. */
-  serve(req: IncomingMessage, res: ServerResponse, root: string, target: string): boolean | Promise<boolean> {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
+  serve(connection: ClientConnection, request: RequestHead, root: string, target: string): boolean | Promise<boolean> {
+    if (request.method !== "GET" && request.method !== "HEAD") return false;
     const file = this.resolve(root, target);
     if (!file) return false;
     const now = Date.now();
     const plain = this.cache.get(file);
     const gzip = this.cache.get(`${file}.gz`);
     if (!plain || plain.expires <= now || !gzip || gzip.expires <= now) {
-      return Promise.all([this.refresh(file, now), this.refresh(`${file}.gz`, now)]).then(([fresh, freshGz]) => this.answer(req, res, target, fresh, freshGz));
+      return Promise.all([this.refresh(file, now), this.refresh(`${file}.gz`, now)]).then(([fresh, freshGz]) => this.answer(connection, request, target, fresh, freshGz));
     }
-    return this.answer(req, res, target, plain.info, gzip.info);
+    return this.answer(connection, request, target, plain.info, gzip.info);
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse, target: string, plain: FileInfo | undefined, gzipTwin: FileInfo | undefined): boolean {
+  private answer(connection: ClientConnection, request: RequestHead, target: string, plain: FileInfo | undefined, gzipTwin: FileInfo | undefined): boolean {
     if (!plain) return false;
-    const gzip = gzipTwin && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) ? gzipTwin : undefined;
+    if (connection.destroyed) return true;
+    const gzip = gzipTwin && /\bgzip\b/.test(headerValue(request, "accept-encoding") ?? "") ? gzipTwin : undefined;
     const chosen = gzip ?? plain;
     const etag = gzip ? `"${chosen.tag}-gz"` : `"${chosen.tag}"`;
-    const headers: Record<string, string | number> = {
-      "content-type": contentTypes[extname(plain.path).toLowerCase()] ?? "application/octet-stream",
-      etag,
-      "last-modified": chosen.lastModified,
-      "accept-ranges": "bytes",
-    };
-    if (gzip) headers["content-encoding"] = "gzip";
-    if (gzipTwin) headers.vary = "Accept-Encoding";
-    if (target.startsWith("/assets/")) headers["cache-control"] = "public, max-age=31536000, immutable";
-    if (notModified(req, etag, chosen.mtimeMs)) {
-      res.writeHead(304, headers);
-      res.end();
+    let headers = `Content-Type: ${contentTypes[extname(plain.path).toLowerCase()] ?? "application/octet-stream"}\r\nETag: ${etag}\r\nLast-Modified: ${chosen.lastModified}\r\nAccept-Ranges: bytes\r\n`;
+    if (gzip) headers += "Content-Encoding: gzip\r\n";
+    if (gzipTwin) headers += "Vary: Accept-Encoding\r\n";
+    if (target.startsWith("/assets/")) headers += "Cache-Control: public, max-age=31536000, immutable\r\n";
+    if (notModified(request, etag, chosen.mtimeMs)) {
+      connection.respond(304, headers);
       return true;
     }
-    const range = parseRange(req, chosen.size, etag);
+    const range = parseRange(request, chosen.size, etag);
     if (range === "unsatisfiable") {
-      res.writeHead(416, { "content-range": `bytes */${chosen.size}`, "content-length": 0 });
-      res.end();
+      connection.respond(416, `Content-Range: bytes */${chosen.size}\r\n`);
       return true;
     }
     const [start, end] = range ?? [0, chosen.size - 1];
-    headers["content-length"] = end - start + 1;
-    if (range) headers["content-range"] = `bytes ${start}-${end}/${chosen.size}`;
-    res.writeHead(range ? 206 : 200, headers);
-    if (req.method === "HEAD" || chosen.size === 0) res.end();
-    else if (chosen.body) res.end(range ? chosen.body.subarray(start, end + 1) : chosen.body);
-    else createReadStream(chosen.path, { start, end, highWaterMark: 64 * 1024 }).on("error", () => res.destroy()).pipe(res);
+    if (range) headers += `Content-Range: bytes ${start}-${end}/${chosen.size}\r\n`;
+    const status = range ? 206 : 200;
+    const length = end - start + 1;
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}Date: ${httpDate()}\r\nContent-Length: ${length}\r\n`;
+    if (chosen.body || request.method === "HEAD" || length === 0) {
+      connection.writeHead(head, "length");
+      if (chosen.body && request.method !== "HEAD") connection.send(range ? chosen.body.subarray(start, end + 1) : chosen.body);
+      connection.endAnswer();
+    } else streamFile(connection, chosen.path, start, end, head);
     return true;
   }
 
@@ -151,17 +150,33 @@ export class StaticFiles {
   }
 }
 
-function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
-  const ifNoneMatch = req.headers["if-none-match"];
+/** A file too large to keep in memory, from disk with backpressure; a read error cuts the connection. */
+function streamFile(connection: ClientConnection, path: string, start: number, end: number, head: string): void {
+  connection.writeHead(head, "length");
+  const file = createReadStream(path, { start, end, highWaterMark: 64 * 1024 });
+  file.on("data", (chunk) => {
+    if (!connection.send(chunk as Buffer)) {
+      file.pause();
+      connection.onDrain(() => file.resume());
+    }
+  });
+  file.on("end", () => connection.endAnswer());
+  file.on("error", () => connection.destroy());
+  connection.socket.once("close", () => file.destroy());
+}
+
+function notModified(request: RequestHead, etag: string, mtimeMs: number): boolean {
+  const ifNoneMatch = headerValue(request, "if-none-match");
   if (ifNoneMatch !== undefined) return ifNoneMatch === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
-  const since = req.headers["if-modified-since"];
+  const since = headerValue(request, "if-modified-since");
   return since !== undefined && Math.floor(mtimeMs / 1000) <= Date.parse(since) / 1000;
 }
 
 /** One `bytes=a-b` range; several ranges or a stale If-Range are answered with the whole file. */
-function parseRange(req: IncomingMessage, size: number, etag: string): [number, number] | "unsatisfiable" | undefined {
-  const header = req.headers.range;
-  if (!header || (req.headers["if-range"] !== undefined && req.headers["if-range"] !== etag)) return undefined;
+function parseRange(request: RequestHead, size: number, etag: string): [number, number] | "unsatisfiable" | undefined {
+  const header = headerValue(request, "range");
+  const ifRange = headerValue(request, "if-range");
+  if (!header || (ifRange !== undefined && ifRange !== etag)) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === "" && match[2] === "")) return undefined;
   let start: number;

@@ -1,33 +1,31 @@
-import type { IncomingMessage } from "node:http";
-import { connect } from "node:net";
-import type { Duplex } from "node:stream";
+import { connect, type Socket } from "node:net";
 import { upstreamLabel, type Upstream } from "./config";
-import { describeNetError } from "./forward";
 import type { Stats } from "./stats";
+import { describeNetError } from "./upstream";
 
 /**
  * A WebSocket (or other Upgrade) request: open a fresh upstream connection, send the cleaned
- * request head, then pipe bytes both ways. Whichever side closes or fails, both are destroyed,
- * so abrupt closes leave no socket behind.
+ * request head (and any bytes the client sent after it), then pipe bytes both ways. Whichever
+ * side closes or fails, both are destroyed, so abrupt closes leave no socket behind.
  */
-export function tunnelUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, upstream: Upstream, path: string, headers: string[], connectTimeoutMs: number, stats: Stats): void {
+export function tunnelUpgrade(client: Socket, rest: Buffer | undefined, upstream: Upstream, head: string, connectTimeoutMs: number, stats: Stats): void {
   const server = "socketPath" in upstream ? connect(upstream.socketPath) : connect(upstream.port, upstream.host);
   let connected = false;
   const closeBoth = () => {
     client.destroy();
     server.destroy();
   };
+  client.pause();
   server.setTimeout(connectTimeoutMs, () => server.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })));
   server.once("connect", () => {
     connected = true;
     server.setTimeout(0);
     server.setNoDelay(true);
-    let text = `${req.method} ${path} HTTP/1.1\r\n`;
-    for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    server.write(`${text}\r\n`);
-    if (head.length) server.write(head);
+    server.write(head, "latin1");
+    if (rest?.length) server.write(rest);
     server.pipe(client);
     client.pipe(server);
+    client.resume();
   });
   server.on("error", (error: Error & { code?: string }) => {
     if (!connected && client.writable && !client.destroyed) {
