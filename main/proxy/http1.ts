@@ -67,23 +67,24 @@ function allOf(text: string, from: number, to: number, bit: number): boolean {
 const digitsRe = /^\d{1,15}$/;
 
 /**
- * Split a head (latin1, without its final blank line) into lines. A bare CR or LF stays inside a
- * line, where the character checks of the start line and of each field refuse it.
+ * The header fields of a head (latin1, without its final blank line) after its start line,
+ * which ends at `from`. Lines are found by CRLF: a bare CR or LF stays inside a line, where the
+ * character checks refuse it.
  */
-function lines(head: string): string[] {
-  return head.split("\r\n");
-}
-
-function readFields(all: string[]): MessageHead {
+function readFields(text: string, from: number): MessageHead {
   const head: MessageHead = { names: [], lower: [], values: [], contentLength: undefined, chunked: false, connection: [] };
   let transferEncodings = 0;
-  for (let i = 1; i < all.length; i++) {
+  let start = from;
+  while (start < text.length) {
     // name ":" OWS value OWS
-    const line = all[i]!;
-    const colon = line.indexOf(":");
-    if (colon <= 0 || !allOf(line, 0, colon, 1) || !allOf(line, colon + 1, line.length, 2)) throw new HeadError(400, "a malformed header line");
-    const name = line.slice(0, colon);
-    const value = trimSpaces(line, colon + 1);
+    start += 2;
+    let end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    if (colon <= start || colon >= end || !allOf(text, start, colon, 1) || !allOf(text, colon + 1, end, 2)) throw new HeadError(400, "a malformed header line");
+    const name = text.slice(start, colon);
+    const value = trimSpaces(text, colon + 1, end);
+    start = end;
     const lower = name.toLowerCase();
     head.names.push(name);
     head.lower.push(lower);
@@ -105,14 +106,20 @@ function readFields(all: string[]): MessageHead {
   return head;
 }
 
+/** The end of a head's start line. */
+function startLineEnd(text: string): number {
+  const end = text.indexOf("\r\n");
+  return end < 0 ? text.length : end;
+}
+
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** `text` from `start`, without leading and trailing spaces and tabs (String.trim would take more, like 0xA0). */
-function trimSpaces(text: string, start: number): string {
+/** `text` from `start` to `end`, without leading and trailing spaces and tabs (String.trim would take more, like 0xA0). */
+function trimSpaces(text: string, start: number, end: number): string {
   let from = start;
-  let to = text.length;
+  let to = end;
   while (from < to && isSpace(text.charCodeAt(from))) from++;
   while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
   return text.slice(from, to);
@@ -120,13 +127,13 @@ function trimSpaces(text: string, start: number): string {
 
 /** Parse a request head; throws HeadError. */
 export function parseRequestHead(text: string): RequestHead {
-  const all = lines(text);
-  const line = requestLineRe.exec(all[0]!);
+  const lineEnd = startLineEnd(text);
+  const line = requestLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(400, "a malformed request line");
   if (line[3] !== "1") throw new HeadError(505, "an HTTP version other than 1.x");
   const minor = Number(line[4]);
   if (minor > 1) throw new HeadError(505, "an HTTP version other than 1.0 or 1.1");
-  const fields = readFields(all);
+  const fields = readFields(text, lineEnd);
   if (fields.chunked && minor === 0) throw new HeadError(400, "Transfer-Encoding in an HTTP/1.0 request");
   let host: string | undefined;
   let hostCount = 0;
@@ -162,10 +169,10 @@ export function parseRequestHead(text: string): RequestHead {
 
 /** Parse a response head from an upstream; throws HeadError (the client then gets 502). */
 export function parseResponseHead(text: string): ResponseHead {
-  const all = lines(text);
-  const line = statusLineRe.exec(all[0]!);
+  const lineEnd = startLineEnd(text);
+  const line = statusLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(502, "a malformed status line");
-  const fields = readFields(all);
+  const fields = readFields(text, lineEnd);
   return { names: fields.names, lower: fields.lower, values: fields.values, contentLength: fields.contentLength, chunked: fields.chunked, connection: fields.connection, status: Number(line[2]), reason: line[3] ?? "" };
 }
 
