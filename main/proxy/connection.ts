@@ -36,8 +36,10 @@ const crlfcrlf = Buffer.from("\r\n\r\n");
 const continueLine = "HTTP/1.1 100 Continue\r\n\r\n";
 /** Pipelined bytes kept while an answer is pending before we stop reading. */
 const maxPipelined = 64 * 1024;
-/** Head and body up to this size are joined into one write; larger bodies go in a write of their own. */
+/** Head and body up to this size are joined into one write when the body must be copied anyway. */
 const maxJoinedWrite = 64 * 1024;
+/** ...and up to this size when it needn't be (a cached file): larger ones go out with their head in one writev. */
+const maxJoinedUncopied = 4 * 1024;
 /** After our FIN, how long a client may keep its side open. */
 const lingerMs = 5000;
 
@@ -340,18 +342,24 @@ export class ClientConnection {
     if (this.destroyed) return true;
     const head = this.pendingHead;
     const bytes = to - from;
-    if (head === undefined || head.length + bytes > maxJoinedWrite) {
-      if (head !== undefined) this.flushHead();
-      if (!copy) return this.socket.write(from === 0 && to === source.length ? source : source.subarray(from, to));
-      const piece = Buffer.allocUnsafe(bytes);
-      source.copy(piece, 0, from, to);
-      return this.socket.write(piece);
+    // A small answer leaves in one write with its head (a copy we make anyway for a shared buffer).
+    if (head !== undefined && head.length + bytes <= (copy ? maxJoinedWrite : maxJoinedUncopied)) {
+      this.pendingHead = undefined;
+      const joined = Buffer.allocUnsafe(head.length + bytes);
+      joined.write(head, 0, "latin1");
+      source.copy(joined, head.length, from, to);
+      return this.socket.write(joined);
     }
+    let piece = from === 0 && to === source.length ? source : source.subarray(from, to);
+    if (copy) piece = Buffer.from(piece);
+    if (head === undefined) return this.socket.write(piece);
+    // A large body is not copied to join it: head and body go out together in one writev.
     this.pendingHead = undefined;
-    const joined = Buffer.allocUnsafe(head.length + bytes);
-    joined.write(head, 0, "latin1");
-    source.copy(joined, head.length, from, to);
-    return this.socket.write(joined);
+    this.socket.cork();
+    this.socket.write(Buffer.from(head, "latin1"));
+    const flowing = this.socket.write(piece);
+    this.socket.uncork();
+    return flowing;
   }
 
   private flushHead(): void {

@@ -86,7 +86,8 @@ export function safeTarget(target: string): string | undefined {
   if (out.charCodeAt(1) === 47) out = out.replace(/^\/+/, "/");
   const queryAt = out.indexOf("?");
   const path = queryAt < 0 ? out : out.slice(0, queryAt);
-  if (path.includes(".") || path.includes("%")) {
+  // A dot segment starts after a slash (or a backslash); anything encoded is decoded and looked at.
+  if (path.includes("%") || path.includes("/.") || path.includes("\\.")) {
     for (const segment of path.split("/")) {
       const decoded = decodeSegment(segment);
       if (decoded.includes("\0") || decoded.split(/[/\\]/).some((part) => part === "." || part === "..")) return undefined;

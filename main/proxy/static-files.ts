@@ -51,11 +51,13 @@ interface CacheEntry {
 export class StaticFiles {
   private readonly cache = new Map<string, CacheEntry>();
   private memoryBytes = 0;
+  /** Root -> request target -> file path (undefined: never a file). */
+  private readonly files = new Map<string, Map<string, string | undefined>>();
 
   /** true when it answered; false means "not a file here: ask the app". A promise when the disk must be asked first. */
   serve(connection: ClientConnection, request: RequestHead, root: string, target: string): boolean | Promise<boolean> {
     if (request.method !== "GET" && request.method !== "HEAD") return false;
-    const file = this.resolve(root, target);
+    const file = this.fileFor(root, target);
     if (!file) return false;
     const now = Date.now();
     const plain = this.cache.get(file);
@@ -96,6 +98,19 @@ export class StaticFiles {
       connection.endAnswer();
     } else streamFile(connection, chosen.path, start, end, head);
     return true;
+  }
+
+  /** `resolve`, remembered per root: the same asset paths are asked for all the time. */
+  private fileFor(root: string, target: string): string | undefined {
+    let known = this.files.get(root);
+    if (!known) this.files.set(root, (known = new Map()));
+    let file = known.get(target);
+    if (file === undefined && !known.has(target)) {
+      file = this.resolve(root, target);
+      if (known.size >= maxCachedPaths) known.clear();
+      known.set(target, file);
+    }
+    return file;
   }
 
   /** The file path for a request target, or undefined when it can't be a file under root. */
@@ -146,6 +161,7 @@ export class StaticFiles {
 
   clear(): void {
     this.cache.clear();
+    this.files.clear();
     this.memoryBytes = 0;
   }
 }

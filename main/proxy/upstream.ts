@@ -384,7 +384,11 @@ class ForwardExchange implements Exchange {
     this.phase = Phase.Done;
     const connection = this.connection;
     this.connection = undefined;
-    if (connection && this.keepUpstream && this.bodyEnded) connection.release();
+    if (connection && this.keepUpstream && this.bodyEnded) {
+      // Paused while the client caught up: the next exchange must find it reading.
+      if (connection.socket.isPaused()) connection.socket.resume();
+      connection.release();
+    }
     else connection?.socket.destroy();
     this.client.endAnswer();
   }
