@@ -278,7 +278,8 @@ function listen(server: NetServer, proto: "http" | "https", port: number, host: 
   return new Promise((resolve, reject) => {
     const onError = (error: Error & { code?: string }) => reject(new ListenError(proto, port, error.code ?? error.message));
     server.once("error", onError);
-    server.listen({ port, host }, () => {
+    // A burst of new visitors (a post going viral) should queue, not have SYNs dropped (1 s retry).
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.removeListener("error", onError);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);

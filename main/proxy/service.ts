@@ -65,7 +65,7 @@ export class ProxyServiceImpl {
       this.fail(forbidden, privilegedPortHelp(forbidden));
       return;
     }
-    // The engine (and its HTTP client, undici) loads when the proxy first starts, not with the daemon.
+    // The engine loads when the proxy first starts, not with the daemon.
     const { ListenError, startProxy } = await import("./engine");
     try {
       this.engine = await startProxy(config, this.options.certificates);
