@@ -83,19 +83,28 @@ function publicPort(host: string, proto: "http" | "https"): string {
   return match && !host.endsWith("]") ? match[1]! : proto === "https" ? "443" : "80";
 }
 
+/** What never goes from an upstream's answer to the client: hop-by-hop headers. */
+export function isHopByHop(lower: string): boolean {
+  return hopByHop.has(lower);
+}
+
 /**
- * The header lines of an upstream answer that may go to the client, with Location and cookie
- * paths moved under the route's prefix. Framing headers are the caller's.
+ * The header lines of an upstream answer that may go to the client (hop-by-hop ones were left
+ * out while parsing), without any the answer's Connection header names, and with Location and
+ * cookie paths moved under the route's prefix. Framing headers are the caller's.
  */
 export function clientResponseLines(response: ResponseHead, prefix: string, requestHost: string): string {
   const listed = connectionListed(response.connection);
-  const { names, lower, values } = response;
+  if (!listed && !prefix) return response.kept;
   let lines = "";
-  for (let i = 0; i < names.length; i++) {
-    const name = lower[i]!;
-    if (hopByHop.has(name) || listed?.has(name)) continue;
-    const value = !prefix ? values[i] : name === "location" ? prefixLocation(values[i]!, prefix, requestHost) : name === "set-cookie" ? prefixCookiePath(values[i]!, prefix) : values[i];
-    lines += `${names[i]}: ${value}\r\n`;
+  for (const line of response.kept.split("\r\n")) {
+    if (!line) continue;
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon).toLowerCase();
+    if (listed?.has(name)) continue;
+    const value = line.slice(colon + 1).trim();
+    const rewritten = !prefix ? undefined : name === "location" ? prefixLocation(value, prefix, requestHost) : name === "set-cookie" ? prefixCookiePath(value, prefix) : undefined;
+    lines += rewritten === undefined ? `${line}\r\n` : `${line.slice(0, colon)}: ${rewritten}\r\n`;
   }
   return lines;
 }

@@ -6,18 +6,13 @@
  * (see the proxy benchmark).
  */
 
-/** A request or response head, headers in arrival order. */
-interface MessageHead {
+/** A request head's fields in arrival order, with its framing. */
+interface MessageHead extends Framing {
   /** Header names as sent. */
   names: string[];
   /** The same names in lower case. */
   lower: string[];
   values: string[];
-  /** Body length from Content-Length; undefined when there is none. */
-  contentLength: number | undefined;
-  chunked: boolean;
-  /** The tokens of the Connection header, lower case. */
-  connection: string[];
 }
 
 export interface RequestHead extends MessageHead {
@@ -34,9 +29,21 @@ export interface RequestHead extends MessageHead {
   expect: string | undefined;
 }
 
-export interface ResponseHead extends MessageHead {
+/** An upstream's answer head: its framing, and the header lines a client may get. */
+export interface ResponseHead extends Framing {
   status: number;
   reason: string;
+  /** The header lines `parseResponseHead` was told to keep, as received ("Name: value\r\n" each). */
+  kept: string;
+}
+
+/** How a message's body is delimited, and its Connection options. */
+interface Framing {
+  /** Body length from Content-Length; undefined when there is none. */
+  contentLength: number | undefined;
+  chunked: boolean;
+  /** The tokens of the Connection header, lower case. */
+  connection: string[];
 }
 
 /** A head we refuse, with the status to answer (400, 431, 505) when it was a request. */
@@ -71,8 +78,13 @@ const digitsRe = /^\d{1,15}$/;
  * which ends at `from`. Lines are found by CRLF: a bare CR or LF stays inside a line, where the
  * character checks refuse it.
  */
-function readFields(text: string, from: number): MessageHead {
-  const head: MessageHead = { names: [], lower: [], values: [], contentLength: undefined, chunked: false, connection: [] };
+/**
+ * Walk the header fields after the start line (which ends at `from`), checking each, and hand
+ * `visit` the lower-case name and the line's bounds. Lines are found by CRLF: a bare CR or LF
+ * stays inside a line, where the character checks refuse it. Returns the framing.
+ */
+function scanFields(text: string, from: number, visit: (lower: string, start: number, colon: number, end: number) => void): Framing {
+  const framing: Framing = { contentLength: undefined, chunked: false, connection: [] };
   let transferEncodings = 0;
   let start = from;
   while (start < text.length) {
@@ -82,28 +94,37 @@ function readFields(text: string, from: number): MessageHead {
     if (end < 0) end = text.length;
     const colon = text.indexOf(":", start);
     if (colon <= start || colon >= end || !allOf(text, start, colon, 1) || !allOf(text, colon + 1, end, 2)) throw new HeadError(400, "a malformed header line");
-    const name = text.slice(start, colon);
-    const value = trimSpaces(text, colon + 1, end);
-    start = end;
-    const lower = name.toLowerCase();
-    head.names.push(name);
-    head.lower.push(lower);
-    head.values.push(value);
+    const lower = text.slice(start, colon).toLowerCase();
     if (lower === "content-length") {
-      if (head.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
-      head.contentLength = Number(value);
+      const value = trimSpaces(text, colon + 1, end);
+      if (framing.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
+      framing.contentLength = Number(value);
     } else if (lower === "transfer-encoding") {
-      if (++transferEncodings > 1 || value.toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
-      head.chunked = true;
+      if (++transferEncodings > 1 || trimSpaces(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
+      framing.chunked = true;
     } else if (lower === "connection") {
-      for (const part of value.split(",")) {
+      for (const part of trimSpaces(text, colon + 1, end).split(",")) {
         const option = part.trim().toLowerCase();
-        if (option) head.connection.push(option);
+        if (option) framing.connection.push(option);
       }
     }
+    visit(lower, start, colon, end);
+    start = end;
   }
-  if (head.chunked && head.contentLength !== undefined) throw new HeadError(400, "both Content-Length and Transfer-Encoding");
-  return head;
+  if (framing.chunked && framing.contentLength !== undefined) throw new HeadError(400, "both Content-Length and Transfer-Encoding");
+  return framing;
+}
+
+function readFields(text: string, from: number): MessageHead {
+  const names: string[] = [];
+  const lower: string[] = [];
+  const values: string[] = [];
+  const framing = scanFields(text, from, (name, start, colon, end) => {
+    names.push(text.slice(start, colon));
+    lower.push(name);
+    values.push(trimSpaces(text, colon + 1, end));
+  });
+  return { names, lower, values, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
 }
 
 /** The end of a head's start line. */
@@ -167,13 +188,25 @@ export function parseRequestHead(text: string): RequestHead {
   };
 }
 
-/** Parse a response head from an upstream; throws HeadError (the client then gets 502). */
-export function parseResponseHead(text: string): ResponseHead {
+/**
+ * Parse a response head from an upstream; throws HeadError (the client then gets 502). Only
+ * the header lines `drop` lets through are kept, as received: a client gets them without each
+ * being taken apart and put back together.
+ */
+export function parseResponseHead(text: string, drop: (lower: string) => boolean): ResponseHead {
   const lineEnd = startLineEnd(text);
   const line = statusLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(502, "a malformed status line");
-  const fields = readFields(text, lineEnd);
-  return { names: fields.names, lower: fields.lower, values: fields.values, contentLength: fields.contentLength, chunked: fields.chunked, connection: fields.connection, status: Number(line[2]), reason: line[3] ?? "" };
+  let kept = "";
+  // The run of lines not dropped yet: copied in one piece when a dropped line (or the end) comes.
+  let runStart = lineEnd + 2;
+  const framing = scanFields(text, lineEnd, (lower, start, _colon, end) => {
+    if (!drop(lower)) return;
+    if (start > runStart) kept += text.slice(runStart, start);
+    runStart = end + 2;
+  });
+  if (runStart < text.length) kept += `${text.slice(runStart)}\r\n`;
+  return { status: Number(line[2]), reason: line[3] ?? "", kept, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
 }
 
 /** The value of a header (the first one), or undefined. */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { upstreamLabel, type ProxyLimits, type Upstream } from "./config";
 import type { ClientConnection, Exchange, Framing } from "./connection";
-import { clientResponseLines } from "./headers";
+import { clientResponseLines, isHopByHop } from "./headers";
 import { ChunkedReader, HeadError, parseResponseHead, type RequestHead, type ResponseHead } from "./http1";
 import { sendError } from "./pages";
 import type { Stats } from "./stats";
@@ -306,7 +306,7 @@ class ForwardExchange implements Exchange {
     }
     let response: ResponseHead;
     try {
-      response = parseResponseHead(input.toString("latin1", 0, end));
+      response = parseResponseHead(input.toString("latin1", 0, end), isHopByHop);
     } catch (error) {
       this.failed(502, error instanceof HeadError ? `it answered with ${error.message}` : "it answered with a malformed head");
       return -1;

@@ -66,10 +66,13 @@ describe("HTTP/1 heads", () => {
     expect(head.host).toBeUndefined();
   });
 
-  it("reads a response head, and refuses a malformed status line", () => {
-    expect(parseResponseHead("HTTP/1.1 204 No Content\r\nConnection: close")).toMatchObject({ status: 204, reason: "No Content", connection: ["close"] });
-    expect(parseResponseHead("HTTP/1.1 200\r\nContent-Length: 3")).toMatchObject({ status: 200, reason: "", contentLength: 3 });
-    expect(() => parseResponseHead("HTTP/1.1 20 OK")).toThrow(HeadError);
+  it("reads a response head, keeps the lines it is told to as received, and refuses a malformed status line", () => {
+    const dropConnection = (name: string) => name === "connection" || name === "keep-alive";
+    expect(parseResponseHead("HTTP/1.1 204 No Content\r\nConnection: close", dropConnection)).toMatchObject({ status: 204, reason: "No Content", connection: ["close"], kept: "" });
+    const head = parseResponseHead("HTTP/1.1 200\r\nKeep-Alive: timeout=5\r\nContent-Length: 3\r\nX-A:  1\r\nConnection: keep-alive\r\nX-B: 2", dropConnection);
+    expect(head).toMatchObject({ status: 200, reason: "", contentLength: 3, kept: "Content-Length: 3\r\nX-A:  1\r\nX-B: 2\r\n" });
+    expect(() => parseResponseHead("HTTP/1.1 20 OK", dropConnection)).toThrow(HeadError);
+    expect(() => parseResponseHead("HTTP/1.1 200 OK\r\nX: a\rb", dropConnection)).toThrow(HeadError);
   });
 });
 
