@@ -7,7 +7,7 @@
  */
 
 /** A request head's fields in arrival order, with its framing. */
-interface MessageHead extends Framing {
+interface MessageHead extends MessageFraming {
   /** Header names as sent. */
   names: string[];
   /** The same names in lower case. */
@@ -30,7 +30,7 @@ export interface RequestHead extends MessageHead {
 }
 
 /** An upstream's answer head: its framing, and the header lines a client may get. */
-export interface ResponseHead extends Framing {
+export interface ResponseHead extends MessageFraming {
   status: number;
   reason: string;
   /** The header lines `parseResponseHead` was told to keep, as received ("Name: value\r\n" each). */
@@ -38,7 +38,7 @@ export interface ResponseHead extends Framing {
 }
 
 /** How a message's body is delimited, and its Connection options. */
-interface Framing {
+interface MessageFraming {
   /** Body length from Content-Length; undefined when there is none. */
   contentLength: number | undefined;
   chunked: boolean;
@@ -83,8 +83,8 @@ const digitsRe = /^\d{1,15}$/;
  * `visit` the lower-case name and the line's bounds. Lines are found by CRLF: a bare CR or LF
  * stays inside a line, where the character checks refuse it. Returns the framing.
  */
-function scanFields(text: string, from: number, visit: (lower: string, start: number, colon: number, end: number) => void): Framing {
-  const framing: Framing = { contentLength: undefined, chunked: false, connection: [] };
+function scanFields(text: string, from: number, visit: (lower: string, start: number, colon: number, end: number) => void): MessageFraming {
+  const framing: MessageFraming = { contentLength: undefined, chunked: false, connection: [] };
   let transferEncodings = 0;
   let start = from;
   while (start < text.length) {

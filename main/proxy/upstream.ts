@@ -52,7 +52,7 @@ export class UpstreamPools {
     for (const [key, pool] of this.pools) {
       if (keep.has(key)) continue;
       this.pools.delete(key);
-      pool.closeIdle(Infinity);
+      pool.retire();
     }
     this.byUpstream = new WeakMap();
   }
@@ -69,6 +69,7 @@ export class UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
   private readonly waiting: ForwardExchange[] = [];
   private readonly open = new Set<UpstreamConnection>();
+  private retired = false;
 
   constructor(
     readonly upstream: Upstream,
@@ -91,6 +92,7 @@ export class UpstreamPool {
 
   release(connection: UpstreamConnection): void {
     connection.exchange = undefined;
+    if (this.retired) return void connection.socket.destroy();
     connection.idleSince = Date.now();
     const next = this.waiting.shift();
     if (next) next.attach(connection);
@@ -104,6 +106,12 @@ export class UpstreamPool {
     if (at >= 0) this.idle.splice(at, 1);
     const next = this.waiting.shift();
     if (next) next.attach(this.connect());
+  }
+
+  /** No longer routed to: idle connections close now, busy ones when their exchange ends. */
+  retire(): void {
+    this.retired = true;
+    this.closeIdle(Infinity);
   }
 
   closeIdle(before: number): void {
@@ -420,6 +428,7 @@ class ForwardExchange implements Exchange {
   }
 
   private timedOut(): void {
+    if (this.phase === Phase.Done) return;
     this.failed(504, `${upstreamLabel(this.target.pool.upstream)} took too long to answer ${this.request.method} ${this.target.path}.`, true);
   }
 
@@ -445,6 +454,7 @@ class ForwardExchange implements Exchange {
   abort(): void {
     if (this.phase === Phase.Done) return;
     this.phase = Phase.Done;
+    this.client.upstreamTimeout(0);
     this.target.pool.forget(this);
     const connection = this.connection;
     this.connection = undefined;
