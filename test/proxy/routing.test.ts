@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { tempDir } from "../helpers/temp";
+import { tempDir, waitFor } from "../helpers/temp";
 import { echoed, podName, rawExchange, startBackend, startTestProxy, statusOf, TestCertificates, type Backend } from "./fixtures";
 
 const get = (path: string, host = podName) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
@@ -15,7 +15,7 @@ describe("routing by host and path prefix", () => {
     dir = await tempDir();
     pod = await startBackend();
     blog = await startBackend(0, (req) =>
-      req.url === "/login" ? { status: 302, headers: { location: "/dashboard", "set-cookie": ["sid=1; Path=/; HttpOnly", "pref=2; path=/settings"] } } : undefined,
+      req.url === "/login" ? { status: 302, headers: { location: "/dashboard", "set-cookie": ["sid=1; Path=/; HttpOnly", "pref=2; path=/settings"] } } : req.url === "/slow" ? { delayMs: 300 } : undefined,
     );
     socketBackend = await startBackend(join(dir.path, "app.sock"));
     proxy = await startTestProxy(
@@ -100,8 +100,14 @@ describe("routing by host and path prefix", () => {
   });
 
   it("swaps routes on reload without restarting the listeners", async () => {
+    // A request in flight to an upstream the new routes drop: it is answered, then its connection closes.
+    const inFlight = rawExchange(proxy.httpPort, get("/blog/slow"));
+    await waitFor("the slow request to reach the blog", () => blog.seen.some((r) => r.url === "/slow"));
     await proxy.reload({ hosts: [{ names: ["new.example.test"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: pod.port } }] }], passthrough: [] });
     expect(statusOf(await rawExchange(proxy.httpPort, get("/", podName)))).toBe(421);
     expect(statusOf(await rawExchange(proxy.httpPort, get("/", "new.example.test")))).toBe(200);
+    expect(statusOf(await inFlight)).toBe(200);
+    const openTo = (backend: Backend) => new Promise<number>((resolve) => backend.server.getConnections((_error, count) => resolve(count)));
+    await waitFor("the dropped upstreams' connections to close", async () => (await openTo(blog)) === 0 && (await openTo(socketBackend)) === 0);
   });
 });
