@@ -267,8 +267,7 @@ export class ChunkedReader {
           break;
         }
         case ChunkState.Extension:
-          if (byte === 0x0d) this.state = ChunkState.SizeLf;
-          else if (byte === 0x0a || ++this.lineBytes > maxTrailerBytes) throw new HeadError(400, "a malformed chunk extension");
+          this.skipLine(byte, ChunkState.SizeLf, "chunk extension");
           i++;
           break;
         case ChunkState.SizeLf:
@@ -299,8 +298,7 @@ export class ChunkedReader {
           break;
         case ChunkState.Trailer:
           // Trailer lines are skipped: an empty line ends the body.
-          if (byte === 0x0d) this.state = ChunkState.TrailerLf;
-          else if (byte === 0x0a || ++this.lineBytes > maxTrailerBytes) throw new HeadError(400, "a malformed trailer");
+          this.skipLine(byte, ChunkState.TrailerLf, "trailer");
           i++;
           break;
         case ChunkState.TrailerLf:
@@ -312,6 +310,12 @@ export class ChunkedReader {
       }
     }
     return i - start;
+  }
+
+  /** A byte of a line we skip (a chunk extension, a trailer): its CR moves on to `next`. */
+  private skipLine(byte: number, next: ChunkState, what: string): void {
+    if (byte === 0x0d) this.state = next;
+    else if (byte === 0x0a || ++this.lineBytes > maxTrailerBytes) throw new HeadError(400, `a malformed ${what}`);
   }
 }
 

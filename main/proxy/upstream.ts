@@ -435,14 +435,7 @@ class ForwardExchange implements Exchange {
   /** Give up on the upstream: the client gets `status` (or a closed connection mid-answer). */
   private failed(status: number, why: string, fullText = false): void {
     const answering = this.phase === Phase.Body;
-    this.phase = Phase.Done;
-    this.target.pool.forget(this);
-    const connection = this.connection;
-    this.connection = undefined;
-    if (connection) {
-      connection.exchange = undefined;
-      connection.socket.destroy();
-    }
+    this.dropUpstream();
     if (this.client.destroyed) return;
     this.stats.upstreamErrors++;
     this.stats.error(fullText ? why : `${upstreamLabel(this.target.pool.upstream)} failed ${this.request.method} ${this.target.path}: ${why}.`);
@@ -453,8 +446,13 @@ class ForwardExchange implements Exchange {
   /** The client left or broke its body: drop the upstream side. */
   abort(): void {
     if (this.phase === Phase.Done) return;
-    this.phase = Phase.Done;
     this.client.upstreamTimeout(0);
+    this.dropUpstream();
+  }
+
+  /** Done with the upstream side: out of the pool's queue, and a connection in use closed (it is mid-exchange). */
+  private dropUpstream(): void {
+    this.phase = Phase.Done;
     this.target.pool.forget(this);
     const connection = this.connection;
     this.connection = undefined;
