@@ -30,7 +30,7 @@ export function createTlsPort(options: TlsPortOptions): Server {
   const acme = createTlsServer({ ALPNProtocols: ["acme-tls/1"], SNICallback: acmeContext }, (socket) => socket.end());
   acme.on("tlsClientError", (_error, socket) => socket.destroy());
 
-  return createServer((socket) => {
+  return createServer({ noDelay: true }, (socket) => {
     options.stats.openConnections++;
     socket.once("close", () => options.stats.openConnections--);
     socket.on("error", () => socket.destroy());
