@@ -2,7 +2,8 @@
  * The proxy against its yardsticks, all in one run: direct to a C-speed backend (nginx serving
  * 1 KiB), nginx as a proxy (1 worker, upstream keepalive; the goals' yardstick), nginx with as
  * many workers as podhost, Caddy (GOMAXPROCS=1), and podhost's engine in a child process (so
- * its RSS is its own), with its default worker processes and with one process. podhost runs
+ * its RSS is its own), with its default worker processes and with one process, and the Node floor
+ * (a fixed answer from node:net/node:tls, no proxying: what Node itself costs). podhost runs
  * bundled by esbuild, as the product ships (no TypeScript loader in the measured processes).
  * wrk drives every figure.
  *
@@ -11,10 +12,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSecureContext } from "node:tls";
+import { createSecureContext, createServer as createTlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { defaultLimits, type ProxyConfig } from "../main/proxy/config";
 import { startProxy } from "../main/proxy/engine";
@@ -32,6 +33,7 @@ const connections = 50;
 const podhostWorkers = Number(process.env.BENCH_WORKERS ?? Math.min(2, availableParallelism()));
 const podhostName = "podhost";
 const wideNginx = `nginx ${podhostWorkers}w`;
+const floorName = "node floor";
 
 interface WrkFigures {
   rps: number;
@@ -113,6 +115,8 @@ interface Ports {
   podhostHttps: number;
   singleHttp: number;
   singleHttps: number;
+  floorHttp: number;
+  floorHttps: number;
 }
 
 function nginxBackendConf(dir: string, port: number): string {
@@ -173,6 +177,28 @@ async function runChild(configPath: string, workers: number, httpPort: number, h
   } as Parameters<typeof startProxy>[1]);
 }
 
+/**
+ * The Node floor: the least any Node program can do per request here, with no proxying, no
+ * parsing and no rules: answer every request head with a fixed response (50 KiB for /assets/,
+ * else 1 KiB) over node:net and node:tls. It shows what part of a gap to nginx is Node's own.
+ */
+function runFloor(dir: string, httpPort: number, httpsPort: number): void {
+  const answer = (size: number, close: boolean) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n${close ? "Connection: close\r\n" : ""}\r\n${"z".repeat(size)}`);
+  const answers = { small: answer(1024, false), smallClose: answer(1024, true), big: answer(50 * 1024, false) };
+  const serve = (socket: Socket) => {
+    socket.setNoDelay(true);
+    socket.on("error", () => socket.destroy());
+    socket.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1");
+      if (!text.endsWith("\r\n\r\n")) return; // wrk sends each request in one piece
+      if (text.includes("Connection: close")) return void socket.end(answers.smallClose);
+      socket.write(text.startsWith("GET /assets/") ? answers.big : answers.small);
+    });
+  };
+  createServer(serve).listen(httpPort, "127.0.0.1");
+  createTlsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")), ALPNProtocols: ["http/1.1"] }, serve).listen(httpsPort, "127.0.0.1");
+}
+
 /** Bundle the child and the proxy worker as the product build does (esbuild, one file each). */
 async function bundlePodhost(dir: string): Promise<string> {
   const { build } = await import("esbuild");
@@ -202,7 +228,7 @@ export async function run(): Promise<BenchResult[]> {
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     writeFileSync(join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }) as string);
     execFileSync("openssl", ["req", "-x509", "-new", "-key", join(dir, "key.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "2", "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-    const ports: Ports = { backend: 0, nginxHttp: 0, nginxHttps: 0, nginxWideHttp: 0, nginxWideHttps: 0, caddyHttp: 0, caddyHttps: 0, podhostHttp: 0, podhostHttps: 0, singleHttp: 0, singleHttps: 0 };
+    const ports: Ports = { backend: 0, nginxHttp: 0, nginxHttps: 0, nginxWideHttp: 0, nginxWideHttps: 0, caddyHttp: 0, caddyHttps: 0, podhostHttp: 0, podhostHttps: 0, singleHttp: 0, singleHttps: 0, floorHttp: 0, floorHttps: 0 };
     for (const key of Object.keys(ports) as (keyof Ports)[]) ports[key] = await freePort();
     writeFileSync(join(dir, "backend.conf"), nginxBackendConf(dir, ports.backend));
     writeFileSync(join(dir, "nginx.conf"), nginxProxyConf(dir, "nginx", 1, ports.nginxHttp, ports.nginxHttps, ports.backend));
@@ -225,11 +251,13 @@ export async function run(): Promise<BenchResult[]> {
     children.push(podhost);
     const single = await spawnServer(process.execPath, podhostArgs(1, ports.singleHttp, ports.singleHttps), ports.singleHttps);
     children.push(single);
+    const floor = await spawnServer(process.execPath, [child, "--floor", dir, String(ports.floorHttp), String(ports.floorHttps)], ports.floorHttps);
+    children.push(floor);
 
     const http = (port: number, path = "/") => `http://127.0.0.1:${port}${path}`;
     const https = (port: number, path = "/") => `https://127.0.0.1:${port}${path}`;
     const table: Record<string, Record<string, WrkFigures>> = {};
-    const pids: Record<string, number> = { direct: backend.pid!, nginx: nginx.pid!, [wideNginx]: nginxWide.pid!, caddy: caddy.pid!, [podhostName]: podhost.pid!, "podhost 1p": single.pid! };
+    const pids: Record<string, number> = { direct: backend.pid!, nginx: nginx.pid!, [wideNginx]: nginxWide.pid!, caddy: caddy.pid!, [podhostName]: podhost.pid!, "podhost 1p": single.pid!, [floorName]: floor.pid! };
     const measure = async (row: string, column: string, url: string, options?: Parameters<typeof wrk>[1]) => {
       const cpuBefore = cpuMs(pids[column]!);
       const figures = await wrk(url, options);
@@ -252,6 +280,11 @@ export async function run(): Promise<BenchResult[]> {
     for (const [name, , s] of columns) await measure("HTTPS keep-alive", name, https(s));
     for (const [name, , s] of columns) await measure("new TLS connections", name, https(s), { close: true });
     for (const [name, h] of columns) await measure("static 50 KiB", name, http(h, "/assets/50k.js"));
+    // The Node floor, next to the rows where podhost's gap is mostly Node's own.
+    await wrk(https(ports.floorHttps), { duration: 1 });
+    await measure("HTTPS keep-alive", floorName, https(ports.floorHttps));
+    await measure("new TLS connections", floorName, https(ports.floorHttps), { close: true });
+    await measure("static 50 KiB", floorName, http(ports.floorHttp, "/assets/50k.js"));
     await measure("one connection", "direct", http(ports.backend), { connections: 1, threads: 1 });
     await measure("one connection", podhostName, http(ports.podhostHttp), { connections: 1, threads: 1 });
     await measure("one connection", "podhost 1p", http(ports.singleHttp), { connections: 1, threads: 1 });
@@ -288,6 +321,11 @@ function results(table: Record<string, Record<string, WrkFigures>>, peakRss: num
     out.push({ name: `proxy ${row} throughput`, unit: "req/s", value: Math.round(ours.rps), yardstick: { name: "nginx", value: Math.round(nginx.rps) }, goal: `>= ${ratio}x nginx`, met: ours.rps >= ratio * nginx.rps });
     out.push({ name: `proxy ${row} p99`, unit: "us", value: Math.round(ours.p99us), yardstick: { name: "nginx", value: Math.round(nginx.p99us) }, goal: "<= 2x nginx", met: ours.p99us <= 2 * nginx.p99us });
   }
+  for (const row of ["HTTPS keep-alive", "new TLS connections", "static 50 KiB"]) {
+    const floor = table[row]![floorName]!;
+    const nginx = table[row]!.nginx!;
+    out.push({ name: `Node floor (fixed answer, no proxying) ${row}`, unit: "req/s", value: Math.round(floor.rps), yardstick: { name: "nginx", value: Math.round(nginx.rps) }, goal: "informational", met: true });
+  }
   const one = table["one connection"]!;
   const added = one[shipped]!.p50us - one.direct!.p50us;
   out.push({ name: "proxy added latency at one connection (p50)", unit: "us", value: Math.round(added), yardstick: { name: "direct p50", value: Math.round(one.direct!.p50us) }, goal: "<= 150 us", met: added <= 150 });
@@ -312,6 +350,8 @@ function printTable(table: Record<string, Record<string, WrkFigures>>, peakRss: 
 
 if (process.argv[2] === "--child") {
   await runChild(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6]));
+} else if (process.argv[2] === "--floor") {
+  runFloor(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const figures = await run();
   for (const r of figures) console.log(`${r.met ? "met " : "MISS"} ${r.name}: ${r.value} ${r.unit}${r.yardstick ? ` (${r.yardstick.name} ${r.yardstick.value})` : ""}, goal ${r.goal}`);

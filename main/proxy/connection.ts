@@ -4,6 +4,13 @@ import type { ProxyLimits } from "./config";
 import { errorAnswer } from "./pages";
 import { ChunkedReader, HeadError, parseRequestHead, type RequestHead } from "./http1";
 
+/** A whole answer kept for reuse by `respondReusable`, with what it was built for. */
+export interface ReusableAnswer {
+  bytes?: Buffer;
+  date?: string;
+  connection?: string;
+}
+
 /** Where a request's body goes once the engine took the request on. */
 export interface Exchange {
   /** A piece of the (decoded) request body. */
@@ -324,9 +331,33 @@ export class ClientConnection {
     if (this.destroyed) return;
     this.answering = true;
     if (framing === "close" || (framing === "chunked" && !this.acceptsChunked)) this.closeAfterAnswer = true;
-    const connection = this.closeAfterAnswer ? "Connection: close\r\n" : this.request?.minor === 0 ? "Connection: keep-alive\r\n" : "";
     // Held until the first piece of body, so a small answer leaves in one write (one packet).
-    this.pendingHead = `${head}${connection}\r\n`;
+    this.pendingHead = `${head}${this.connectionLine()}\r\n`;
+  }
+
+  /** The Connection header the client is told: whether this connection stays open after the answer. */
+  private connectionLine(): string {
+    return this.closeAfterAnswer ? "Connection: close\r\n" : this.request?.minor === 0 ? "Connection: keep-alive\r\n" : "";
+  }
+
+  /**
+   * A whole answer that changes rarely (a cached file): built into one buffer once per second
+   * (its Date) and Connection header, then written as is to every client that asks, in one write
+   * and without a copy. `head` is the status line and headers without Date and Connection.
+   */
+  respondReusable(slot: ReusableAnswer, head: () => string, body: Buffer): void {
+    if (this.destroyed) return;
+    const date = httpDate();
+    const connection = this.connectionLine();
+    if (slot.bytes === undefined || slot.date !== date || slot.connection !== connection) {
+      slot.bytes = Buffer.concat([Buffer.from(`${head()}Date: ${date}\r\n${connection}\r\n`, "latin1"), body]);
+      slot.date = date;
+      slot.connection = connection;
+    }
+    this.answering = true;
+    // Never changed once written: a new second or header builds a new buffer.
+    this.socket.write(slot.bytes);
+    this.endAnswer();
   }
 
   /** A piece of the answer's body; false when the client is not keeping up (wait for `onDrain`). */

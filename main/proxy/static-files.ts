@@ -2,7 +2,7 @@ import { createReadStream, type Stats as FileStats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 import { extname, join, sep } from "node:path";
-import { httpDate, type ClientConnection } from "./connection";
+import { httpDate, type ClientConnection, type ReusableAnswer } from "./connection";
 import { headerValue, type RequestHead } from "./http1";
 import { decodeSegment } from "./routing";
 
@@ -33,6 +33,8 @@ interface FileInfo {
   tag: string;
   /** The whole file, when it is small enough to keep. */
   body?: Buffer;
+  /** Its whole 200 answers, by whether the path is under /assets/ and whether it has a .gz twin (their headers differ). */
+  answers?: ReusableAnswer[];
 }
 
 interface CacheEntry {
@@ -74,10 +76,22 @@ export class StaticFiles {
     const gzip = gzipTwin && /\bgzip\b/.test(headerValue(request, "accept-encoding") ?? "") ? gzipTwin : undefined;
     const chosen = gzip ?? plain;
     const etag = gzip ? `"${chosen.tag}-gz"` : `"${chosen.tag}"`;
-    let headers = `Content-Type: ${contentTypes[extname(plain.path).toLowerCase()] ?? "application/octet-stream"}\r\nETag: ${etag}\r\nLast-Modified: ${chosen.lastModified}\r\nAccept-Ranges: bytes\r\n`;
-    if (gzip) headers += "Content-Encoding: gzip\r\n";
-    if (gzipTwin) headers += "Vary: Accept-Encoding\r\n";
-    if (target.startsWith("/assets/")) headers += "Cache-Control: public, max-age=31536000, immutable\r\n";
+    const immutable = target.startsWith("/assets/");
+    const headerLines = () => {
+      let lines = `Content-Type: ${contentTypes[extname(plain.path).toLowerCase()] ?? "application/octet-stream"}\r\nETag: ${etag}\r\nLast-Modified: ${chosen.lastModified}\r\nAccept-Ranges: bytes\r\n`;
+      if (gzip) lines += "Content-Encoding: gzip\r\n";
+      if (gzipTwin) lines += "Vary: Accept-Encoding\r\n";
+      if (immutable) lines += "Cache-Control: public, max-age=31536000, immutable\r\n";
+      return lines;
+    };
+    const conditional = request.lower.includes("if-none-match") || request.lower.includes("if-modified-since") || request.lower.includes("range");
+    if (!conditional && chosen.body && request.method === "GET") {
+      // The common case, a hot asset asked for whole: one prebuilt buffer, one write.
+      const slot = ((chosen.answers ??= [])[(immutable ? 2 : 0) + (gzipTwin ? 1 : 0)] ??= {});
+      connection.respondReusable(slot, () => `HTTP/1.1 200 OK\r\n${headerLines()}Content-Length: ${chosen.size}\r\n`, chosen.body);
+      return true;
+    }
+    let headers = headerLines();
     if (notModified(request, etag, chosen.mtimeMs)) {
       connection.respond(304, headers);
       return true;
