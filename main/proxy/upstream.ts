@@ -241,11 +241,13 @@ class ForwardExchange implements Exchange {
     connection.give(this);
     this.phase = Phase.Head;
     const socket = connection.socket;
-    socket.cork();
+    // A request without a body (the most common kind) is one plain write; one with a body, one writev.
+    const withBody = this.queuedBody.length > 0 || (this.bodyEnded && this.request.chunked);
+    if (withBody) socket.cork();
     socket.write(this.target.head, "latin1");
     for (const piece of this.queuedBody) this.sendBody(piece);
     if (this.bodyEnded) this.sendBodyEnd();
-    socket.uncork();
+    if (withBody) socket.uncork();
     this.queuedBody = [];
     if (this.queuedBytes > maxQueuedBody) this.client.resumeReading();
   }
