@@ -23,6 +23,12 @@ const memoryTotalBytes = 32 * 1024 * 1024;
 const statTtlMs = 1000;
 const maxCachedPaths = 10_000;
 
+interface FilePaths {
+  file: string;
+  /** Its precompressed twin. */
+  gzip: string;
+}
+
 /** A file as last seen on disk, with the header values derived from it computed once. */
 interface FileInfo {
   path: string;
@@ -53,20 +59,25 @@ interface CacheEntry {
 export class StaticFiles {
   private readonly cache = new Map<string, CacheEntry>();
   private memoryBytes = 0;
-  /** Root -> request target -> file path (undefined: never a file). */
-  private readonly files = new Map<string, Map<string, string | undefined>>();
+  /** Root -> request target -> file paths (undefined: never a file). */
+  private readonly files = new Map<string, Map<string, FilePaths | undefined>>();
+  /** Looks at the disk in progress, so many requests for one path cause one stat. */
+  private readonly looking = new Map<string, Promise<FileInfo | undefined>>();
 
   /** true when it answered; false means "not a file here: ask the app". A promise when the disk must be asked first. */
   serve(connection: ClientConnection, request: RequestHead, root: string, target: string): boolean | Promise<boolean> {
     if (request.method !== "GET" && request.method !== "HEAD") return false;
-    const file = this.fileFor(root, target);
-    if (!file) return false;
+    const paths = this.pathsFor(root, target);
+    if (!paths) return false;
     const now = Date.now();
-    const plain = this.cache.get(file);
-    const gzip = this.cache.get(`${file}.gz`);
-    if (!plain || plain.expires <= now || !gzip || gzip.expires <= now) {
-      return Promise.all([this.refresh(file, now), this.refresh(`${file}.gz`, now)]).then(([fresh, freshGz]) => this.answer(connection, request, target, fresh, freshGz));
+    const plain = this.cache.get(paths.file);
+    const gzip = this.cache.get(paths.gzip);
+    if (!plain || !gzip) {
+      return Promise.all([this.refresh(paths.file, now), this.refresh(paths.gzip, now)]).then(([fresh, freshGz]) => this.answer(connection, request, target, fresh, freshGz));
     }
+    // Answered from what was last seen; a look that is due happens meanwhile, once for everyone asking.
+    if (plain.expires <= now) void this.refresh(paths.file, now).catch(() => undefined);
+    if (gzip.expires <= now) void this.refresh(paths.gzip, now).catch(() => undefined);
     return this.answer(connection, request, target, plain.info, gzip.info);
   }
 
@@ -114,17 +125,18 @@ export class StaticFiles {
     return true;
   }
 
-  /** `resolve`, remembered per root: the same asset paths are asked for all the time. */
-  private fileFor(root: string, target: string): string | undefined {
+  /** The file for a request target and its .gz twin, remembered per root: the same asset paths are asked for all the time. */
+  private pathsFor(root: string, target: string): FilePaths | undefined {
     let known = this.files.get(root);
     if (!known) this.files.set(root, (known = new Map()));
-    let file = known.get(target);
-    if (file === undefined && !known.has(target)) {
-      file = this.resolve(root, target);
+    let paths = known.get(target);
+    if (paths === undefined && !known.has(target)) {
+      const file = this.resolve(root, target);
+      paths = file === undefined ? undefined : { file, gzip: `${file}.gz` };
       if (known.size >= maxCachedPaths) known.clear();
-      known.set(target, file);
+      known.set(target, paths);
     }
-    return file;
+    return paths;
   }
 
   /** The file path for a request target, or undefined when it can't be a file under root. */
@@ -144,16 +156,24 @@ export class StaticFiles {
   }
 
   /** Stat `path` again (and read it when small and changed); the answer is trusted for `statTtlMs`. */
-  private async refresh(path: string, now: number): Promise<FileInfo | undefined> {
+  private refresh(path: string, now: number): Promise<FileInfo | undefined> {
     const cached = this.cache.get(path);
-    if (cached && cached.expires > now) return cached.info;
+    if (cached && cached.expires > now) return Promise.resolve(cached.info);
+    let look = this.looking.get(path);
+    if (!look) {
+      look = this.look(path, now, cached?.info).finally(() => this.looking.delete(path));
+      this.looking.set(path, look);
+    }
+    return look;
+  }
+
+  private async look(path: string, now: number, old: FileInfo | undefined): Promise<FileInfo | undefined> {
     let found: FileStats | undefined;
     try {
       found = await stat(path);
     } catch {
       found = undefined;
     }
-    const old = cached?.info;
     let info: FileInfo | undefined;
     if (found?.isFile()) {
       const unchanged = old && old.size === found.size && old.mtimeMs === found.mtimeMs;
