@@ -128,20 +128,22 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     return { route, path: stripPrefix(target, route.prefix), host };
   };
 
-  /** What the upstream is told about the visitor: a trusted front server's word, else ours. */
-  const clientFacts = (connection: ClientConnection, request: RequestHead, host: string, route: Route) => {
+  type Visitor = { ip: string; proto: "http" | "https" };
+  /** Who asked, as the upstream is told: a trusted front server's word, else the connection's own. */
+  const visitorOf = (connection: ClientConnection, request: RequestHead): Visitor => {
     const claim = config.trustLoopbackForwarding ? frontServerClaim(connection.remoteAddress, request) : {};
-    return { ip: claim.ip ?? connection.remoteAddress, proto: claim.proto ?? connection.proto, host, prefix: route.prefix };
+    return { ip: claim.ip ?? connection.remoteAddress, proto: claim.proto ?? connection.proto };
   };
+  const clientFacts = (visitor: Visitor, resolved: NonNullable<Resolved>) => ({ ip: visitor.ip, proto: visitor.proto, host: resolved.host, prefix: resolved.route.prefix });
 
-  const proxyTo = (connection: ClientConnection, request: RequestHead, resolved: NonNullable<Resolved>): Exchange => {
+  const proxyTo = (connection: ClientConnection, request: RequestHead, visitor: Visitor, resolved: NonNullable<Resolved>): Exchange => {
     const { route, path, host } = resolved;
-    const head = upstreamRequestHead(request, path, clientFacts(connection, request, host, route));
+    const head = upstreamRequestHead(request, path, clientFacts(visitor, resolved));
     return forward(connection, request, { pool: pools.get(route.upstream), head, path, prefix: route.prefix, host }, limits, stats);
   };
 
   /** A body that arrives before the static lookup settles waits here, then goes to the app. */
-  const deferred = (connection: ClientConnection, request: RequestHead, resolved: NonNullable<Resolved>, lookup: Promise<boolean>): Exchange => {
+  const deferred = (connection: ClientConnection, request: RequestHead, visitor: Visitor, resolved: NonNullable<Resolved>, lookup: Promise<boolean>): Exchange => {
     const held: Buffer[] = [];
     let ended = false;
     let exchange: Exchange | undefined;
@@ -149,7 +151,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     lookup.then(
       (answered) => {
         if (answered || aborted) return;
-        exchange = proxyTo(connection, request, resolved);
+        exchange = proxyTo(connection, request, visitor, resolved);
         for (const chunk of held) exchange.body(chunk);
         if (ended) exchange.bodyEnd();
       },
@@ -167,21 +169,21 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
 
   const onRequest = (connection: ClientConnection, request: RequestHead): Exchange | undefined => {
     stats.requests++;
-    const proto = config.trustLoopbackForwarding ? (frontServerClaim(connection.remoteAddress, request).proto ?? connection.proto) : connection.proto;
-    const resolved = resolve(connection, request, proto);
+    const visitor = visitorOf(connection, request);
+    const resolved = resolve(connection, request, visitor.proto);
     if (!resolved) return undefined;
     if (request.upgrade !== undefined) {
-      const head = upstreamRequestHead(request, resolved.path, clientFacts(connection, request, resolved.host, resolved.route), request.upgrade);
+      const head = upstreamRequestHead(request, resolved.path, clientFacts(visitor, resolved), request.upgrade);
       const { socket, rest } = connection.detach();
       tunnelUpgrade(socket, rest, resolved.route.upstream, head, limits.upstreamConnectTimeoutMs, stats);
       return undefined;
     }
     const root = resolved.route.staticRoot;
-    if (!root) return proxyTo(connection, request, resolved);
+    if (!root) return proxyTo(connection, request, visitor, resolved);
     const served = staticFiles.serve(connection, request, root, resolved.path);
     if (served === true) return undefined;
-    if (served === false) return proxyTo(connection, request, resolved);
-    return deferred(connection, request, resolved, served);
+    if (served === false) return proxyTo(connection, request, visitor, resolved);
+    return deferred(connection, request, visitor, resolved, served);
   };
 
   const host = new ConnectionHost(limits, onRequest);
