@@ -157,7 +157,8 @@ describe("Settings > Pod and the Pod card, with the stand-in pod", () => {
     await panel.getByLabel(`To confirm, type the pod's domain: ${domain}`).fill(domain);
     await panel.getByRole("button", { name: "Reset pod identity" }).click();
     await panel.locator('[data-result="pod.resetIdentity"]').getByText(`The identity of ${lockedUrl} is forgotten.`).waitFor();
-    await expect(page.locator('[data-key="domain"]').getAttribute("readonly")).resolves.toBeNull();
+    // The unlock reaches the form with the next status push, after the action's own answer.
+    await page.locator('[data-key="domain"]:not([readonly])').waitFor();
     const view = JSON.parse((await podhost(dir.path, ["status", "--json"])).stdout) as { pod: { lockedUrl?: string } };
     expect(view.pod.lockedUrl).toBeUndefined();
   });
