@@ -7,7 +7,7 @@
  * bundled by esbuild, as the product ships (no TypeScript loader in the measured processes).
  * wrk drives every figure.
  *
- *   npx tsx bench/proxy.ts            (BENCH_WORKERS=n sets podhost's workers, default 2)
+ *   npx tsx bench/proxy.ts            (BENCH_WORKERS=n sets the multi-process column's workers, default 2)
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -29,7 +29,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 3);
  */
 const priority = ["-n", process.env.BENCH_NICE ?? "-10"];
 const connections = 50;
-/** podhost's worker processes: the product's default on a machine with two or more cores. */
+/** Worker processes of the "podhost" column; "podhost 1p" is the product's default (proxy.workers unset). */
 const podhostWorkers = Number(process.env.BENCH_WORKERS ?? Math.min(2, availableParallelism()));
 const podhostName = "podhost";
 const wideNginx = `nginx ${podhostWorkers}w`;
@@ -295,7 +295,11 @@ export async function run(): Promise<BenchResult[]> {
     await measure("one connection", podhostName, http(ports.podhostHttp), { connections: 1, threads: 1 });
     await measure("one connection", "podhost 1p", http(ports.singleHttp), { connections: 1, threads: 1 });
 
-    /** Peak RSS of a podhost process tree while 1,000 keep-alive connections hammer it. */
+    /**
+     * Peak RSS of a podhost process tree while 1,000 keep-alive connections hammer it. This row's
+     * p99 is the connections' first requests: Node 20's libuv accepts one connection per event-loop
+     * turn (libuv#3696), so under full load the last of 1,000 new connections waits ~1 s to be accepted.
+     */
     const peakRssUnderLoad = async (column: string, pid: number, port: number) => {
       let peak = rssMiB(pid);
       const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 200);
