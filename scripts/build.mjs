@@ -13,7 +13,8 @@ const common = {
   platform: "node",
   target: "node20",
   format: "esm",
-  // Dependencies stay in node_modules, except zod: bundled, only the parts podhost uses are loaded.
+  // Dependencies stay in node_modules, except zod: bundled, so only the parts podhost uses are loaded
+  // (imported as a namespace, `import * as z`: `import { z }` pulls in all of zod, locales included).
   external: Object.keys(pkg.dependencies).filter((name) => name !== "zod").concat(Object.keys(pkg.devDependencies)),
   sourcemap: "linked",
   logLevel: "warning",

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Settings } from "./settings";
 import type { StatusSnapshot } from "./status";
 import type { LogLine } from "./logs";

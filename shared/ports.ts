@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { port } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A TCP port a user may type. */
 export const port = (what: string) =>

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "./errors";
 import { optionalHostname } from "./schema-helpers";
 import { podSettings } from "./pod";
