@@ -20,6 +20,8 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // The named `z` export drags all of zod (every locale) into the bundle; the namespace import tree-shakes.
+      "no-restricted-syntax": ["error", { selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']", message: 'Import zod as a namespace: import * as z from "zod".' }],
       "no-restricted-imports": ["error", { paths: [electronOnlyInShell] }],
     },
   },
