@@ -74,11 +74,6 @@ function allOf(text: string, from: number, to: number, bit: number): boolean {
 const digitsRe = /^\d{1,15}$/;
 
 /**
- * The header fields of a head (latin1, without its final blank line) after its start line,
- * which ends at `from`. Lines are found by CRLF: a bare CR or LF stays inside a line, where the
- * character checks refuse it.
- */
-/**
  * Walk the header fields after the start line (which ends at `from`), checking each, and hand
  * `visit` the lower-case name and the line's bounds. Lines are found by CRLF: a bare CR or LF
  * stays inside a line, where the character checks refuse it. Returns the framing.
@@ -228,7 +223,12 @@ const enum ChunkState {
 }
 
 const maxSizeDigits = 12;
-const maxTrailerBytes = 8192;
+/**
+ * Chunk extensions and trailers are skipped, not passed on, so they count against no body limit:
+ * capped per message, or 1-byte chunks with long extensions keep a connection busy for free
+ * (Node's parser had this hole, CVE-2024-22019, and caps them at 16 KiB too).
+ */
+const maxSkippedBytes = 16 * 1024;
 
 /**
  * A chunked body read incrementally: `feed` reports where the data of each chunk lies in the
@@ -239,7 +239,10 @@ export class ChunkedReader {
   private size = 0;
   private digits = 0;
   private left = 0;
+  /** Bytes of the trailer line being read (an empty one ends the body). */
   private lineBytes = 0;
+  /** Bytes of extensions and trailers in this message. */
+  private skipped = 0;
 
   get done(): boolean {
     return this.state === ChunkState.Done;
@@ -315,7 +318,9 @@ export class ChunkedReader {
   /** A byte of a line we skip (a chunk extension, a trailer): its CR moves on to `next`. */
   private skipLine(byte: number, next: ChunkState, what: string): void {
     if (byte === 0x0d) this.state = next;
-    else if (byte === 0x0a || ++this.lineBytes > maxTrailerBytes) throw new HeadError(400, `a malformed ${what}`);
+    else if (byte === 0x0a) throw new HeadError(400, `a malformed ${what}`);
+    else if (++this.skipped > maxSkippedBytes) throw new HeadError(400, "chunk extensions and trailers over 16 KiB");
+    else this.lineBytes++;
   }
 }
 

@@ -83,6 +83,16 @@ describe("chunked bodies", () => {
     for (const step of [1, 2, 3, 7, 1000]) expect(decodeChunked(wire, step), `step ${step}`).toEqual({ data: "hello, world", rest: "GET / HTTP/1.1\r\n" });
   });
 
+  it("caps the extensions and trailers it skips at 16 KiB a message, however they are spread", () => {
+    const extension = `;${"e".repeat(100)}`;
+    const tiny = (chunks: number) => `${"1".concat(extension, "\r\nx\r\n").repeat(chunks)}0\r\n\r\n`;
+    expect(decodeChunked(tiny(150), 1000).data).toBe("x".repeat(150));
+    expect(() => decodeChunked(tiny(200), 1000)).toThrow("chunk extensions and trailers over 16 KiB");
+    const trailers = (lines: number) => `0\r\n${"T: v\r\n".repeat(lines)}\r\n`;
+    expect(decodeChunked(trailers(2000), 1000).data).toBe("");
+    expect(() => decodeChunked(trailers(5000), 1000)).toThrow("chunk extensions and trailers over 16 KiB");
+  });
+
   it("refuses bad framing", () => {
     for (const bad of ["g\r\n", "5\nhello\r\n", "5\r\nhelloX\r\n", "\r\n", "1234567890abc\r\n", "0\r\nTrailer: x\n\r\n"]) {
       expect(() => decodeChunked(bad, 1000), JSON.stringify(bad)).toThrow(HeadError);
