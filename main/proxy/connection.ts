@@ -113,6 +113,7 @@ export class ClientConnection {
   private answered = false;
   private closeAfterAnswer = false;
   private pumping = false;
+  private awaitingDrain = false;
   /** An answer's head not written yet (see writeHead). */
   private pendingHead: string | undefined;
   private clientDeadline: number;
@@ -166,6 +167,12 @@ export class ClientConnection {
     try {
       while (this.buffered !== undefined) {
         if (this.state === State.Head) {
+          // A client that sends requests without reading the answers gets no more until it catches up:
+          // else each small request would queue an answer here, and memory grows without end.
+          if (this.socket.writableNeedDrain) {
+            this.awaitDrain();
+            break;
+          }
           if (!this.readHead()) break;
         } else if (this.state === State.Body) this.readBody(this.buffered);
         else break;
@@ -173,6 +180,19 @@ export class ClientConnection {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Stop reading until the client has taken the answers queued for it, then go on with the requests it sent. */
+  private awaitDrain(): void {
+    if (this.awaitingDrain) return;
+    this.awaitingDrain = true;
+    this.socket.pause();
+    this.socket.once("drain", () => {
+      this.awaitingDrain = false;
+      if (this.state !== State.Head) return;
+      this.socket.resume();
+      this.pump();
+    });
   }
 
   /** true when a whole head was read and its request begun. */

@@ -50,6 +50,26 @@ describe("slow clients and connection caps", () => {
     expect(ms).toBeLessThan(3000);
   });
 
+  it("stops taking pipelined requests from a client that never reads the answers, then cuts it off", async () => {
+    const before = proxy.stats().requests;
+    const sent = 100_000;
+    let closed = false;
+    const socket = connect(proxy.httpPort, "127.0.0.1", () => {
+      socket.pause(); // never reads
+      socket.write(`GET / HTTP/1.1\r\nHost: unknown.example.test\r\n\r\n`.repeat(sent));
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => (closed = true));
+    const answered = await waitFor("the client cut off, or every request answered", () => {
+      const count = proxy.stats().requests - before;
+      return closed || count >= sent ? count : undefined;
+    });
+    socket.destroy();
+    // What the kernel's socket buffers hold (a few MB: thousands of 421 pages), not one answer per request sent.
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(sent / 2);
+  });
+
   it("closes a TLS connection that never sends its ClientHello (SNI peek timeout)", async () => {
     const { text, ms } = await untilClosed(proxy.httpsPort, (s) => s.write(Buffer.from([0x16, 0x03])));
     expect(text).toBe("");
