@@ -221,6 +221,10 @@ class ForwardExchange implements Exchange {
   /** The client gets the chunked body as is; false: decoded (an HTTP/1.0 client). */
   private passChunks = true;
   private keepUpstream = true;
+  /** The client's body is paused until the upstream drains. */
+  private waitingForUpstream = false;
+  /** The upstream's answer is paused until the client drains. */
+  private waitingForClient = false;
 
   constructor(
     private readonly client: ClientConnection,
@@ -259,9 +263,14 @@ class ForwardExchange implements Exchange {
       if (this.queuedBytes > maxQueuedBody) this.client.pauseReading();
       return;
     }
-    if (this.phase !== Phase.Done && !this.sendBody(chunk)) {
+    // One wait for the upstream to drain, however many chunks of the body arrive meanwhile.
+    if (this.phase !== Phase.Done && !this.sendBody(chunk) && !this.waitingForUpstream) {
+      this.waitingForUpstream = true;
       this.client.pauseReading();
-      this.connection!.socket.once("drain", () => this.client.resumeReading());
+      this.connection!.socket.once("drain", () => {
+        this.waitingForUpstream = false;
+        this.client.resumeReading();
+      });
     }
   }
 
@@ -382,10 +391,14 @@ class ForwardExchange implements Exchange {
   /** Copy bytes of the shared buffer to the client, pausing the upstream when the client lags. */
   private pass(buffer: Buffer, from: number, to: number): void {
     if (from === to) return;
-    if (!this.client.sendCopy(buffer, from, to) && this.connection) {
+    if (!this.client.sendCopy(buffer, from, to) && this.connection && !this.waitingForClient) {
+      this.waitingForClient = true;
       const socket = this.connection.socket;
       socket.pause();
-      this.client.onDrain(() => socket.resume());
+      this.client.onDrain(() => {
+        this.waitingForClient = false;
+        socket.resume();
+      });
     }
   }
 

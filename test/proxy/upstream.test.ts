@@ -6,8 +6,11 @@ describe("upstream connections", () => {
   let backend: Backend;
   let proxy: Awaited<ReturnType<typeof startTestProxy>>;
   let downPort: number;
+  /** A backend that takes connections and never reads from them. */
+  const deaf = createServer(() => undefined);
   const poolSize = 4;
   beforeAll(async () => {
+    await new Promise<void>((resolve) => deaf.listen(0, "127.0.0.1", resolve));
     backend = await startBackend(0, (req) => (req.url === "/slow" ? { delayMs: 2000 } : undefined));
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();
@@ -18,7 +21,10 @@ describe("upstream connections", () => {
       new TestCertificates([podName]),
       { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] },
       {
-        extraHosts: [{ names: ["down.example.test"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: downPort } }] }],
+        extraHosts: [
+          { names: ["down.example.test"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: downPort } }] },
+          { names: ["deaf.example.test"], routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: (deaf.address() as { port: number }).port } }] },
+        ],
         limits: { upstreamConnections: poolSize, upstreamHeadersTimeoutMs: 300 },
       },
     );
@@ -26,6 +32,7 @@ describe("upstream connections", () => {
   afterAll(async () => {
     await proxy.close();
     await backend.close();
+    deaf.close();
   });
 
   it("reuses keep-alive connections: 1,000 requests reach the backend over at most the pool size", async () => {
@@ -53,6 +60,22 @@ describe("upstream connections", () => {
     expect(statusOf(await rawExchange(proxy.httpPort, `GET / HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`))).toBe(200);
     expect(proxy.stats().upstreamErrors).toBeGreaterThanOrEqual(2);
     expect(proxy.stats().lastErrors.at(-1)?.text).toContain("connection refused");
+  });
+
+  it("waits for a backend that reads an upload slowly without piling up a listener per chunk", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    try {
+      // 100,000 one-byte chunks: far more than the socket buffers hold while the backend reads nothing.
+      const upload = `POST /upload HTTP/1.1\r\nHost: deaf.example.test\r\nTransfer-Encoding: chunked\r\n\r\n${"1\r\nx\r\n".repeat(100_000)}0\r\n\r\n`;
+      expect(statusOf(await rawExchange(proxy.httpPort, upload, { untilText: "\r\n\r\n" }))).toBe(504);
+      // Node reports a leak of listeners in a warning of its own, a tick after the 11th is added.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.includes("MaxListenersExceeded"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("answers 504 when the backend is too slow", async () => {
