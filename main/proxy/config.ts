@@ -44,6 +44,11 @@ export interface ProxyLimits {
   upstreamHeadersTimeoutMs: number;
   /** Keep-alive connections per upstream. */
   upstreamConnections: number;
+  /**
+   * A WebSocket or passed-through (SNI) connection with no traffic either way for this long is
+   * closed, so abandoned tunnels don't hold connection slots forever (nginx's stream default).
+   */
+  tunnelIdleTimeoutMs: number;
 }
 
 export interface ListenerConfig {
@@ -84,6 +89,7 @@ export const defaultLimits: ProxyLimits = {
   upstreamConnectTimeoutMs: 5_000,
   upstreamHeadersTimeoutMs: 60_000,
   upstreamConnections: 64,
+  tunnelIdleTimeoutMs: 10 * 60_000,
 };
 
 export function upstreamLabel(upstream: Upstream): string {

@@ -175,7 +175,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     if (request.upgrade !== undefined) {
       const head = upstreamRequestHead(request, resolved.path, clientFacts(visitor, resolved), request.upgrade);
       const { socket, rest } = connection.detach();
-      tunnelUpgrade(socket, rest, resolved.route.upstream, head, limits.upstreamConnectTimeoutMs, stats);
+      tunnelUpgrade(socket, rest, resolved.route.upstream, head, limits, stats);
       return undefined;
     }
     const root = resolved.route.staticRoot;
@@ -226,6 +226,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
         acmeContext: (name) => certificates.tlsAlpn01Context(name),
         helloTimeoutMs: limits.helloTimeoutMs,
         connectTimeoutMs: limits.upstreamConnectTimeoutMs,
+        tunnelIdleTimeoutMs: limits.tunnelIdleTimeoutMs,
         stats,
       });
       tlsPort.maxConnections = limits.maxConnections;

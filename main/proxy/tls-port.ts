@@ -13,6 +13,8 @@ export interface TlsPortOptions {
   acmeContext: (servername: string) => SecureContext | undefined | Promise<SecureContext | undefined>;
   helloTimeoutMs: number;
   connectTimeoutMs: number;
+  /** A passed-through connection silent both ways for this long is closed. */
+  tunnelIdleTimeoutMs: number;
   stats: Stats;
 }
 
@@ -51,7 +53,7 @@ export function createTlsPort(options: TlsPortOptions): Server {
       socket.setTimeout(0);
       const hello = parseClientHello(head.subarray(recordHeaderBytes, recordHeaderBytes + recordBytes));
       const route = hello.servername === undefined ? undefined : options.passthrough().get(hello.servername);
-      if (route) return passThrough(socket, head, route, options.connectTimeoutMs);
+      if (route) return passThrough(socket, head, route, options);
       socket.unshift(head);
       if (!hello.alpn.includes("acme-tls/1") || hello.servername === undefined) return void options.terminator.emit("connection", socket);
       // Only an ACME validator offers acme-tls/1: answer it with the challenge certificate while one is pending.
@@ -61,15 +63,16 @@ export function createTlsPort(options: TlsPortOptions): Server {
   });
 }
 
-function passThrough(client: Socket, hello: Buffer, route: PassthroughRoute, connectTimeoutMs: number): void {
+function passThrough(client: Socket, hello: Buffer, route: PassthroughRoute, timeouts: Pick<TlsPortOptions, "connectTimeoutMs" | "tunnelIdleTimeoutMs">): void {
   const server = connect(route.upstream.port, route.upstream.host);
   const closeBoth = () => {
     client.destroy();
     server.destroy();
   };
-  server.setTimeout(connectTimeoutMs, closeBoth);
+  server.setTimeout(timeouts.connectTimeoutMs, closeBoth);
   server.once("connect", () => {
-    server.setTimeout(0);
+    server.setTimeout(timeouts.tunnelIdleTimeoutMs, closeBoth);
+    client.setTimeout(timeouts.tunnelIdleTimeoutMs, closeBoth);
     server.write(hello);
     server.pipe(client);
     client.pipe(server);

@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net";
-import { upstreamLabel, type Upstream } from "./config";
+import { upstreamLabel, type ProxyLimits, type Upstream } from "./config";
 import type { Stats } from "./stats";
 import { describeNetError } from "./upstream";
 
@@ -8,7 +8,7 @@ import { describeNetError } from "./upstream";
  * request head (and any bytes the client sent after it), then pipe bytes both ways. Whichever
  * side closes or fails, both are destroyed, so abrupt closes leave no socket behind.
  */
-export function tunnelUpgrade(client: Socket, rest: Buffer | undefined, upstream: Upstream, head: string, connectTimeoutMs: number, stats: Stats): void {
+export function tunnelUpgrade(client: Socket, rest: Buffer | undefined, upstream: Upstream, head: string, limits: Pick<ProxyLimits, "upstreamConnectTimeoutMs" | "tunnelIdleTimeoutMs">, stats: Stats): void {
   const server = "socketPath" in upstream ? connect(upstream.socketPath) : connect(upstream.port, upstream.host);
   let connected = false;
   const closeBoth = () => {
@@ -16,10 +16,11 @@ export function tunnelUpgrade(client: Socket, rest: Buffer | undefined, upstream
     server.destroy();
   };
   client.pause();
-  server.setTimeout(connectTimeoutMs, () => server.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })));
+  server.setTimeout(limits.upstreamConnectTimeoutMs, () => server.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })));
   server.once("connect", () => {
     connected = true;
-    server.setTimeout(0);
+    server.setTimeout(limits.tunnelIdleTimeoutMs, closeBoth);
+    client.setTimeout(limits.tunnelIdleTimeoutMs, closeBoth);
     server.setNoDelay(true);
     server.write(head, "latin1");
     if (rest?.length) server.write(rest);
