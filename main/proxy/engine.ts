@@ -225,8 +225,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
         passthrough: () => passthrough,
         acmeContext: (name) => certificates.tlsAlpn01Context(name),
         helloTimeoutMs: limits.helloTimeoutMs,
-        connectTimeoutMs: limits.upstreamConnectTimeoutMs,
-        tunnelIdleTimeoutMs: limits.tunnelIdleTimeoutMs,
+        tunnelLimits: limits,
         stats,
       });
       tlsPort.maxConnections = limits.maxConnections;

@@ -1,9 +1,10 @@
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 import type { SecureContext } from "node:tls";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { PassthroughRoute } from "./config";
 import { isHandshakeRecord, maxRecordBytes, parseClientHello, recordHeaderBytes } from "./client-hello";
 import type { Stats } from "./stats";
+import { openTunnel, type TunnelLimits } from "./tunnel";
 
 export interface TlsPortOptions {
   /** The HTTPS server that terminates TLS for every name not passed through. */
@@ -12,9 +13,7 @@ export interface TlsPortOptions {
   /** ACME TLS-ALPN-01: the challenge context for a name while its challenge is pending. */
   acmeContext: (servername: string) => SecureContext | undefined | Promise<SecureContext | undefined>;
   helloTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** A passed-through connection silent both ways for this long is closed. */
-  tunnelIdleTimeoutMs: number;
+  tunnelLimits: TunnelLimits;
   stats: Stats;
 }
 
@@ -53,7 +52,7 @@ export function createTlsPort(options: TlsPortOptions): Server {
       socket.setTimeout(0);
       const hello = parseClientHello(head.subarray(recordHeaderBytes, recordHeaderBytes + recordBytes));
       const route = hello.servername === undefined ? undefined : options.passthrough().get(hello.servername);
-      if (route) return passThrough(socket, head, route, options);
+      if (route) return openTunnel(socket, route.upstream, [head], options.tunnelLimits, () => socket.destroy());
       socket.unshift(head);
       if (!hello.alpn.includes("acme-tls/1") || hello.servername === undefined) return void options.terminator.emit("connection", socket);
       // Only an ACME validator offers acme-tls/1: answer it with the challenge certificate while one is pending.
@@ -61,24 +60,4 @@ export function createTlsPort(options: TlsPortOptions): Server {
     };
     socket.on("data", onData);
   });
-}
-
-function passThrough(client: Socket, hello: Buffer, route: PassthroughRoute, timeouts: Pick<TlsPortOptions, "connectTimeoutMs" | "tunnelIdleTimeoutMs">): void {
-  const server = connect(route.upstream.port, route.upstream.host);
-  const closeBoth = () => {
-    client.destroy();
-    server.destroy();
-  };
-  server.setTimeout(timeouts.connectTimeoutMs, closeBoth);
-  server.once("connect", () => {
-    server.setTimeout(timeouts.tunnelIdleTimeoutMs, closeBoth);
-    client.setTimeout(timeouts.tunnelIdleTimeoutMs, closeBoth);
-    server.write(hello);
-    server.pipe(client);
-    client.pipe(server);
-    client.resume();
-  });
-  server.on("error", closeBoth);
-  server.on("close", closeBoth);
-  client.on("close", closeBoth);
 }
