@@ -198,11 +198,16 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     pools.close();
   };
+  /** Every client connection on our ports, counted and closed with the engine. */
   const sockets = new Set<Socket>();
   const track = (server: NetServer) =>
     server.on("connection", (socket: Socket) => {
       sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
+      stats.openConnections++;
+      socket.once("close", () => {
+        sockets.delete(socket);
+        stats.openConnections--;
+      });
     });
 
   try {
@@ -226,7 +231,6 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
         acmeContext: (name) => certificates.tlsAlpn01Context(name),
         helloTimeoutMs: limits.helloTimeoutMs,
         tunnelLimits: limits,
-        stats,
       });
       tlsPort.maxConnections = limits.maxConnections;
       track(tlsPort);
@@ -234,11 +238,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
       bound.push({ proto: "https", port: await listen(tlsPort, "https", config.https.port, config.https.host) });
     }
     if (config.http) {
-      const plain = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-        stats.openConnections++;
-        socket.once("close", () => stats.openConnections--);
-        host.accept(socket, "http");
-      });
+      const plain = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => void host.accept(socket, "http"));
       plain.maxConnections = limits.maxConnections;
       track(plain);
       servers.push(plain);

@@ -3,7 +3,6 @@ import type { SecureContext } from "node:tls";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { PassthroughRoute } from "./config";
 import { isHandshakeRecord, maxRecordBytes, parseClientHello, recordHeaderBytes } from "./client-hello";
-import type { Stats } from "./stats";
 import { openTunnel, type TunnelLimits } from "./tunnel";
 
 export interface TlsPortOptions {
@@ -14,7 +13,6 @@ export interface TlsPortOptions {
   acmeContext: (servername: string) => SecureContext | undefined | Promise<SecureContext | undefined>;
   helloTimeoutMs: number;
   tunnelLimits: TunnelLimits;
-  stats: Stats;
 }
 
 /**
@@ -32,8 +30,6 @@ export function createTlsPort(options: TlsPortOptions): Server {
   acme.on("tlsClientError", (_error, socket) => socket.destroy());
 
   return createServer({ noDelay: true }, (socket) => {
-    options.stats.openConnections++;
-    socket.once("close", () => options.stats.openConnections--);
     socket.on("error", () => socket.destroy());
     socket.setTimeout(options.helloTimeoutMs, () => socket.destroy());
     const chunks: Buffer[] = [];
