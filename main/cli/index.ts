@@ -8,6 +8,7 @@ import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { registerNoticesCommand } from "./notices";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -169,6 +170,7 @@ dns
   });
 
 registerSetupCommand(program, client);
+registerNoticesCommand(program, dataDir);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");
