@@ -57,6 +57,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const socket = createControlServer("socket", serverOptions);
 
   port = await listenTcp(tcp, options.uiPort);
+  host.reservePort("podhost's UI port (--ui-port)", port);
   await rm(paths.socket, { force: true });
   await new Promise<void>((resolve, reject) => socket.once("error", reject).listen(paths.socket, resolve));
   if (process.platform !== "win32") await chmod(paths.socket, 0o600);
