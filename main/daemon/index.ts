@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RotatingFile } from "../system/rotating-file";
 import type { Server } from "node:http";
@@ -6,7 +6,7 @@ import { UserError } from "../../shared/errors";
 import { Host } from "../host";
 import { formatLogLine, LogBus } from "../log";
 import { dataPaths, type DataPaths } from "../store/paths";
-import { writeFileSafely } from "../store/files";
+import { ensureWritableDir, writeFileSafely } from "../store/files";
 import { createHandlers } from "./handlers";
 import { createControlServer } from "./server";
 import { loadOrCreateToken } from "./token";
@@ -35,8 +35,9 @@ export interface RunningDaemon {
 /** The daemon: builds Host, serves the control API and the UI on loopback and on the local socket. */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const paths = dataPaths(options.dataDir);
-  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(paths.run, { recursive: true, mode: 0o700 });
+  // A data dir this user may not write is said plainly, before anything half-starts.
+  await ensureWritableDir(paths.dataDir);
+  await ensureWritableDir(paths.run);
   await chmod(paths.run, 0o700);
   const running = await findRunningDaemon(paths);
   if (running) {

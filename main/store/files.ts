@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from "node:fs";
-import { chmod, copyFile, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { access, chmod, copyFile, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -44,6 +44,16 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
+  }
+}
+
+/** The data dir (or one inside it) exists and this user may write it; else a UserError naming it and the fix. */
+export async function ensureWritableDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    await access(path, constants.W_OK);
+  } catch (error) {
+    throw writeProblem(path, error, path);
   }
 }
 
@@ -112,7 +122,7 @@ const notWritableCodes = new Set(["EACCES", "EPERM", "EROFS"]);
 const fullCodes = new Set(["ENOSPC", "EDQUOT"]);
 
 /** A failed write in plain words: which path, why, and what to do. Anything else passes through. */
-export function writeProblem(path: string, error: unknown): Error {
+export function writeProblem(path: string, error: unknown, folder = dirname(path)): Error {
   const code = (error as NodeJS.ErrnoException).code ?? "";
   if (error instanceof UserError) return error;
   if (notWritableCodes.has(code)) {
@@ -120,7 +130,7 @@ export function writeProblem(path: string, error: unknown): Error {
     return new UserError({
       code: "not-writable",
       message: `podhost cannot write ${path}: ${code === "EROFS" ? "the file system it is on is read-only" : `the user podhost runs as (${user}) may not write there`}. Nothing was changed.`,
-      fix: `Make ${dirname(path)} writable for ${user} (for example \`chown -R ${user} ${dirname(path)}\`), or run podhost with --data-dir set to a folder that user owns.`,
+      fix: `Make ${folder} writable for ${user} (for example \`chown -R ${user} ${folder}\`), or run podhost with --data-dir set to a folder that user owns.`,
     });
   }
   if (fullCodes.has(code)) {
