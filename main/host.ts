@@ -18,6 +18,8 @@ export interface HostOptions {
   version: string;
   logs: LogBus;
   clock?: Clock;
+  /** Why the daemon's log file cannot be written right now (a full disk), for the status. */
+  logProblem?: () => { message: string; since: number; linesLost: number } | undefined;
 }
 
 export interface Services {
@@ -94,6 +96,8 @@ export class Host {
 
   snapshot(): StatusSnapshot {
     const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: this.settings.notices };
+    const logProblem = this.options.logProblem?.();
+    if (logProblem) daemon.logProblem = { message: logProblem.message, since: logProblem.since, linesLost: logProblem.linesLost };
     const { pod, proxy, certs, ports, dns } = this.services;
     return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status() };
   }

@@ -63,6 +63,13 @@ function Shell() {
       </header>
       <ConnectionBanner />
       <main id="main" className="content" tabIndex={-1}>
+        {status?.daemon.logProblem ? (
+          <div className="notices">
+            <p className="notice" role="alert" data-log-problem="">
+              {status.daemon.logProblem.message} ({status.daemon.logProblem.linesLost} lines lost so far.)
+            </p>
+          </div>
+        ) : null}
         {status ? <Notices notices={status.daemon.notices} /> : null}
         {status && route.page !== "setup" ? <FirstRunInvitation status={status} /> : null}
         <Page route={route} />

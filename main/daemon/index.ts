@@ -48,7 +48,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const logFile = openLogFile(paths, logs);
   const token = await loadOrCreateToken(paths.token);
   logs.setSecrets([token]);
-  const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs });
+  const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs, logProblem: () => logFile.problem() });
   const handlers = createHandlers(host, logs);
   const uiFiles = await loadUiFiles(options.uiDir);
   let port = 0;
@@ -78,7 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await host.close();
       await rm(paths.daemonInfo, { force: true });
       await rm(paths.socket, { force: true });
-      logFile.close();
+      await logFile.close();
     })());
   return { url, uiUrl: `${url}#token=${token}`, port, host, logs, stop };
 }
@@ -101,7 +101,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** The daemon's own log, capped like the pod's (10 MB x 5). */
+/** The daemon's own log, capped like the pod's (10 MB x 5); written off the event loop, and a failed write never stops the daemon. */
 function openLogFile(paths: DataPaths, logs: LogBus): RotatingFile {
   const file = new RotatingFile(join(paths.logs, "daemon.log"));
   logs.subscribe((line) => file.write(`${formatLogLine(line)}\n`));
