@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { hostname, listOf, text } from "./schema-helpers";
+import { hostname, listOf } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
 import type { UserErrorInfo } from "./errors";
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { access, chmod, copyFile, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -111,7 +111,7 @@ export async function keepBackup(path: string, now: Date): Promise<string | unde
     await copyFile(path, target);
     await chmod(target, 0o600);
   } catch (error) {
-    throw writeProblem(target, error);
+    throw writeProblem(target, error, dirname(path));
   }
   const older = (await readdir(folder)).filter((entry) => entry.startsWith(`${name}.`)).sort();
   for (const stale of older.slice(0, Math.max(0, older.length - keptBackups))) await rm(join(folder, stale), { force: true });
@@ -123,7 +123,7 @@ const fullCodes = new Set(["ENOSPC", "EDQUOT"]);
 
 /** A failed write in plain words: which path, why, and what to do. Anything else passes through. */
 export function writeProblem(path: string, error: unknown, folder = dirname(path)): Error {
-  const code = (error as NodeJS.ErrnoException).code ?? "";
+  const code = realCode(path, (error as NodeJS.ErrnoException).code ?? "");
   if (error instanceof UserError) return error;
   if (notWritableCodes.has(code)) {
     const user = userName();
@@ -137,6 +137,22 @@ export function writeProblem(path: string, error: unknown, folder = dirname(path
     return new UserError({ code: "disk-full", message: `podhost cannot write ${path}: the disk is full. Nothing was changed.`, fix: "Free some space on that disk, then try again." });
   }
   return error as Error;
+}
+
+/**
+ * A recursive mkdir on a read-only file system fails with ENOENT, hiding the cause: ask the
+ * nearest folder that exists whether it may be written.
+ */
+function realCode(path: string, code: string): string {
+  if (code !== "ENOENT") return code;
+  let folder = dirname(path);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  try {
+    accessSync(folder, constants.W_OK);
+    return code;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? code;
+  }
 }
 
 function userName(): string {
