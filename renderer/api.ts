@@ -83,7 +83,7 @@ export async function callByName(name: string, params: Record<string, unknown> =
   return post(`/api/${encodeURIComponent(name)}`, params, `run "${name}"`);
 }
 
-/** Exchange the link's one-time token for the session cookie. */
+/** Trade the token from podhost's link for a session cookie (a revocable id, never the token). */
 export async function openSession(token: string): Promise<void> {
   await post(apiPaths.session, { token }, "open a session");
 }

@@ -11,6 +11,7 @@ import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
 import { registerNoticesCommand } from "./notices";
 import { unknownCommand } from "./unknown-command";
+import { registerOpenCommand } from "./open";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -175,6 +176,7 @@ dns
 
 registerSetupCommand(program, client);
 registerNoticesCommand(program, dataDir);
+registerOpenCommand(program, dataDir);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");

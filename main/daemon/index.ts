@@ -10,6 +10,7 @@ import { ensureWritableDir, writeFileSafely } from "../store/files";
 import { createHandlers } from "./handlers";
 import { createControlServer } from "./server";
 import { loadOrCreateToken } from "./token";
+import { SessionBook } from "./sessions";
 import { loadUiFiles } from "./ui-files";
 import { findRunningDaemon } from "./discovery";
 
@@ -53,7 +54,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const uiFiles = await loadUiFiles(options.uiDir);
   let port = 0;
   const shutdown = new AbortController();
-  const serverOptions = { host, logs, handlers, token, uiFiles, port: () => port, shutdown: shutdown.signal };
+  const sessions = await SessionBook.open(paths.sessions, token);
+  const serverOptions = { host, logs, handlers, token, sessions, uiFiles, port: () => port, shutdown: shutdown.signal };
   const tcp = createControlServer("tcp", serverOptions);
   const socket = createControlServer("socket", serverOptions);
 

@@ -25,6 +25,8 @@ export function dataPaths(dataDir: string) {
     run,
     socket: process.platform === "win32" ? `\\\\.\\pipe\\podhost-${Buffer.from(dataDir).toString("hex").slice(-32)}` : join(run, "control.sock"),
     daemonInfo: join(run, "daemon.json"),
+    /** Hashes of the browser sessions' ids (never the ids), bound to the token. */
+    sessions: join(run, "sessions.json"),
     token: join(dataDir, "control-token"),
   };
 }
