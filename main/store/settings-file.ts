@@ -42,7 +42,8 @@ export function readLeniently(raw: Record<string, unknown>, fileName: string): L
 function invalidFieldNotice(field: string, value: unknown, why: string, fileName: string): Notice {
   const shown = JSON.stringify(value) ?? "nothing";
   const hash = createHash("sha256").update(`${field}\0${shown}`).digest("hex").slice(0, 12);
-  const fallback = field === "" ? "all settings" : `${field} uses its default`;
+  const defaultValue = settingsFields().find((f) => f.key === field)?.defaultValue;
+  const fallback = field === "" ? "podhost uses its default settings" : `${field} uses its default${defaultValue === undefined ? "" : ` (${JSON.stringify(defaultValue)})`}`;
   return {
     id: `settings-invalid-${hash}`,
     ...(field ? { field } : {}),
