@@ -40,6 +40,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await ensureWritableDir(paths.dataDir);
   await ensureWritableDir(paths.run);
   await chmod(paths.run, 0o700);
+  // Loading settings only reads; the daemon tightens a secrets file someone made readable by others.
+  await chmod(paths.secrets, 0o600).catch(() => undefined);
   const running = await findRunningDaemon(paths);
   if (running) {
     throw new UserError({ code: "already-running", message: `podhost is already running for ${paths.dataDir} (pid ${running.pid}).`, fix: `Its UI is at ${running.url}. Stop it first, or use another --data-dir.` });

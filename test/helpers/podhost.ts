@@ -22,6 +22,10 @@ export function podhost(dataDir: string, args: string[], env: NodeJS.ProcessEnv 
       if (code === 0 && command === "config" && verb === "set" && key !== undefined && value !== undefined && !key.startsWith("dns.password") && !key.startsWith("dns.token")) {
         recordSettingsSet(dataDir, { [key]: parseConfigValue(value) });
       }
+      // A value the test read back (after changing it in the UI, say) is what it now expects the file to hold.
+      if (code === 0 && command === "config" && verb === "get" && key !== undefined && value === undefined && !key.startsWith("-") && !key.startsWith("dns.")) {
+        recordSettingsSet(dataDir, { [key]: parseConfigValue(stdout.trim()) });
+      }
       resolve({ code, stdout, stderr });
     });
   });

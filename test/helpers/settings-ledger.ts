@@ -4,9 +4,9 @@ import { isDeepStrictEqual } from "node:util";
 import { expandChanges, getPath } from "../../shared/settings";
 
 /**
- * What each test set through podhost, per data dir, checked when the dir is cleaned up: over the
- * whole suite no test may leave a settings file that differs from what it set (a key reset that
- * the test did not name, a value podhost dropped).
+ * What each test set (or last read back) through the podhost CLI, per data dir, checked when the
+ * dir is cleaned up: over the whole suite no test may leave a settings file that differs from what
+ * it set (a key reset that the test did not name, a value podhost dropped).
  */
 const ledger = new Map<string, Map<string, unknown>>();
 
