@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { dataPaths } from "../../main/store/paths";
 import { recordIdentity } from "../../main/pod/identity";
-import { podhost } from "../helpers/podhost";
+import { podhost, servePodhost } from "../helpers/podhost";
 import { tempDir } from "../helpers/temp";
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -25,6 +25,19 @@ describe("podhost config set on a group", () => {
     expect(merged).toMatchObject({ code: 0, stdout: "pod.port saved.\n" });
     expect((await podhost(dir.path, ["config", "set", "proxy", "{}"])).code).toBe(0);
     expect((await stored()).pod).toMatchObject({ profile: "custom", command: "/usr/bin/mypod", args: ["--serve"], port: 17470 });
+  });
+});
+
+describe("settings.set with a group through the running daemon", () => {
+  it("merges too: the daemon keeps what the change did not name", async () => {
+    const served = await servePodhost(dir.path);
+    try {
+      expect((await podhost(dir.path, ["config", "set", "pod.command", "/usr/bin/mypod"])).code).toBe(0);
+      expect((await podhost(dir.path, ["config", "set", "pod", '{"port":17471,"args":["--serve"]}'])).stdout).toBe("pod.port, pod.args saved.\n");
+      expect((await stored()).pod).toMatchObject({ command: "/usr/bin/mypod", port: 17471, args: ["--serve"] });
+    } finally {
+      await served.stop();
+    }
   });
 });
 
