@@ -3,7 +3,7 @@ import { isUserErrorInfo, type UserErrorInfo } from "../shared/errors";
 
 /**
  * The UI's only way to the daemon: `POST /api/<command>` with JSON, authenticated by the
- * session cookie that `openSession` obtained from the link's one-time token.
+ * session cookie that `openSession` obtained with the access key from podhost's link.
  */
 export class ApiError extends Error {
   readonly info: UserErrorInfo;
