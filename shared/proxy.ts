@@ -16,7 +16,9 @@ export function parseUpstream(text: string, allowUnix = true): UpstreamAddress |
 }
 
 const upstream = (what: string, allowUnix: boolean) =>
-  text(what, 4096)
+  z
+    .string({ error: `${what} is required.` })
+    .max(4096, `${what} can be at most 4096 characters long.`)
     .trim()
     .refine((v) => parseUpstream(v, allowUnix) !== undefined, allowUnix ? `${what} must be host:port (like 192.168.1.20:8080) or unix:/path/to/app.sock.` : `${what} must be host:port, like 192.168.1.20:443.`);
 
