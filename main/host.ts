@@ -5,7 +5,7 @@ import type { DaemonStatus, StatusSnapshot } from "../shared/status";
 import type { LogBus, Logger } from "./log";
 import { systemClock, type Clock, type ServiceContext } from "./service";
 import { SettingsManager } from "./store/settings-manager";
-import { createPodService, lockedSettings, type PodService } from "./pod";
+import { createPodService, identityLock, type PodService } from "./pod";
 import { createProxyService, type ProxyService } from "./proxy";
 import { createCertsService, type CertsService } from "./certs";
 import { createPortsService, type PortsService } from "./ports";
@@ -18,6 +18,8 @@ export interface HostOptions {
   version: string;
   logs: LogBus;
   clock?: Clock;
+  /** Why the daemon's log file cannot be written right now (a full disk), for the status. */
+  logProblem?: () => { message: string; since: number; linesLost: number } | undefined;
 }
 
 export interface Services {
@@ -64,7 +66,7 @@ export class Host {
   }
 
   static async open(options: HostOptions): Promise<Host> {
-    const settings = await SettingsManager.open(options.dataDir, () => lockedSettings(options.dataDir));
+    const settings = await SettingsManager.open(options.dataDir, identityLock(options.dataDir));
     const secrets = settings.secrets;
     options.logs.setSecrets(secrets.all());
     const ctx = (name: string): ServiceContext => ({ dataDir: options.dataDir, log: options.logs.logger(name), clock: options.clock ?? systemClock });
@@ -85,7 +87,7 @@ export class Host {
     dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
 
     const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
-    for (const notice of settings.notices) host.log.warn(notice);
+    for (const notice of settings.notices) host.log.warn(notice.text);
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
     await host.services.dns.start();
@@ -93,7 +95,9 @@ export class Host {
   }
 
   snapshot(): StatusSnapshot {
-    const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: [...this.settings.notices] };
+    const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: this.settings.notices };
+    const logProblem = this.options.logProblem?.();
+    if (logProblem) daemon.logProblem = { message: logProblem.message, since: logProblem.since, linesLost: logProblem.linesLost };
     const { pod, proxy, certs, ports, dns } = this.services;
     return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status() };
   }
@@ -176,6 +180,17 @@ export class Host {
     await this.services.pod.resetIdentity();
     this.log.warn("The pod's identity was reset: its address may change, and it needs a new database.");
     this.queueEmit();
+  }
+
+  /** The user read a notice and wants it gone (it stays gone: dismissed ids are kept). */
+  async dismissNotice(id: string): Promise<void> {
+    await this.settings.dismissNotice(id);
+    this.queueEmit();
+  }
+
+  /** A port the daemon holds besides the settings' (its UI): settings that would take it are refused. */
+  reservePort(what: string, port: number): void {
+    this.settings.reservePort(what, port);
   }
 
   /** Daemon exit: everything stopped in order, nothing left running. */

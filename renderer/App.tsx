@@ -1,6 +1,7 @@
 import { useEffect, useState, useSyncExternalStore, type MouseEvent } from "react";
 import { overallState, type StatusSnapshot } from "../shared/status";
-import { isUnauthorized, onUnauthorized } from "./api";
+import { call, isUnauthorized, onUnauthorized } from "./api";
+import type { Notice } from "../shared/notices";
 import { startLive, useAnnouncement, useConnection, useStatus } from "./live";
 import { href, useRoute, type Route } from "./router";
 import { overallTone } from "./words";
@@ -62,6 +63,13 @@ function Shell() {
       </header>
       <ConnectionBanner />
       <main id="main" className="content" tabIndex={-1}>
+        {status?.daemon.logProblem ? (
+          <div className="notices">
+            <p className="notice" role="alert" data-log-problem="">
+              {status.daemon.logProblem.message} ({status.daemon.logProblem.linesLost} lines lost so far.)
+            </p>
+          </div>
+        ) : null}
         {status ? <Notices notices={status.daemon.notices} /> : null}
         {status && route.page !== "setup" ? <FirstRunInvitation status={status} /> : null}
         <Page route={route} />
@@ -109,21 +117,36 @@ function ConnectionBanner() {
   );
 }
 
-/** What the daemon wants the user to know about itself (e.g. a broken settings file moved aside). */
-function Notices({ notices }: { notices: string[] }) {
-  const [dismissed, setDismissed] = useState<string[]>([]);
-  const visible = notices.filter((notice) => !dismissed.includes(notice));
-  if (visible.length === 0) return null;
+/**
+ * What the daemon wants the user to know about their data (a settings field that fell back to its
+ * default, a damaged file). Each stays until fixed or dismissed here: dismissing is kept by podhost.
+ */
+function Notices({ notices }: { notices: Notice[] }) {
+  const [dismissing, setDismissing] = useState<string[]>([]);
+  const [problem, setProblem] = useState<string | undefined>();
+  const visible = notices.filter((notice) => !dismissing.includes(notice.id));
+  if (visible.length === 0 && !problem) return null;
+  const dismiss = (id: string) => {
+    setDismissing([...dismissing, id]);
+    call("notices.dismiss", { id }).then(
+      () => setProblem(undefined),
+      (error: Error) => {
+        setDismissing((ids) => ids.filter((other) => other !== id));
+        setProblem(`Could not dismiss the notice: ${error.message}`);
+      },
+    );
+  };
   return (
     <div className="notices">
       {visible.map((notice) => (
-        <div className="notice" role="alert" key={notice}>
-          <p>{notice}</p>
-          <button type="button" className="button small" aria-label="Dismiss notice" onClick={() => setDismissed([...dismissed, notice])}>
+        <div className="notice" role="alert" key={notice.id} data-notice={notice.id}>
+          <p>{notice.text}</p>
+          <button type="button" className="button small" aria-label="Dismiss notice" onClick={() => dismiss(notice.id)}>
             Dismiss
           </button>
         </div>
       ))}
+      {problem ? <p role="alert">{problem}</p> : null}
     </div>
   );
 }

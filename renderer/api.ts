@@ -3,7 +3,7 @@ import { isUserErrorInfo, type UserErrorInfo } from "../shared/errors";
 
 /**
  * The UI's only way to the daemon: `POST /api/<command>` with JSON, authenticated by the
- * session cookie that `openSession` obtained from the link's one-time token.
+ * session cookie that `openSession` obtained with the access key from podhost's link.
  */
 export class ApiError extends Error {
   readonly info: UserErrorInfo;
@@ -83,7 +83,7 @@ export async function callByName(name: string, params: Record<string, unknown> =
   return post(`/api/${encodeURIComponent(name)}`, params, `run "${name}"`);
 }
 
-/** Exchange the link's one-time token for the session cookie. */
+/** Trade the token from podhost's link for a session cookie (a revocable id, never the token). */
 export async function openSession(token: string): Promise<void> {
   await post(apiPaths.session, { token }, "open a session");
 }

@@ -5,7 +5,7 @@ import { openSession } from "./api";
 import { App } from "./App";
 import "./styles.css";
 
-/** The link podhost prints carries a one-time token in the fragment: trade it for the session cookie, then hide it. */
+/** The link podhost prints carries the access key in the fragment: trade it for a session cookie, then hide it. */
 async function startSession(): Promise<void> {
   const token = new URLSearchParams(window.location.hash.slice(1)).get("token");
   if (!token) return;

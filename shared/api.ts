@@ -83,6 +83,11 @@ export const commands = {
   "webserver.detect": command<WebServerDetection>()({ params: none, mutates: false, summary: "Which web server holds ports 80/443 on this PC." }),
   "webserver.snippet": command<Snippet>()({ params: webServerSnippetParams, mutates: false, summary: "The config for the user's own web server to forward the pod to podhost." }),
   "webserver.check": command<CheckResult>()({ params: webServerCheckParams, mutates: false, summary: "Request the discovery paths through the user's web server and compare with the pod's own answers." }),
+  "notices.dismiss": command<StatusSnapshot>()({
+    params: z.object({ id: z.string().min(1).max(200) }).strict(),
+    mutates: true,
+    summary: "Dismiss a notice (status.daemon.notices) by its id; it stays dismissed.",
+  }),
 } as const;
 
 export type Commands = typeof commands;

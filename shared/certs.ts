@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { hostname } from "./schema-helpers";
+import { hostname, listOf } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
 import type { UserErrorInfo } from "./errors";
 
@@ -13,11 +13,11 @@ export type ChallengeType = (typeof challengeTypes)[number];
 export const certsSettings = z.object({
   mode: z.enum(["local", "acme"], { error: 'certs.mode is "local" (LAN only) or "acme" (Let\'s Encrypt).' }).default("local").describe('"local": a certificate from podhost\'s own CA (LAN and tests); "acme": a publicly trusted one (needed to federate).'),
   keyType: z.enum(["ecdsa", "rsa"], { error: 'certs.keyType is "ecdsa" (P-256, fast) or "rsa" (RSA-2048, for very old clients).' }).default("ecdsa").describe('The server key: "ecdsa" (P-256, the default) or "rsa" (RSA-2048, only for very old clients).'),
-  aliases: z.array(hostname("certs.aliases")).default([]).describe("Other names the certificate covers besides the domain, like www.pod.example.org (a JSON list)."),
+  aliases: listOf(hostname("certs.aliases[]"), "certs.aliases", 99, "host names").default([]).describe("Other names the certificate covers besides the domain, like www.pod.example.org (a JSON list)."),
   acme: z
     .object({
-      directoryUrl: z.url({ error: "certs.acme.directoryUrl must be a URL, like https://acme-v02.api.letsencrypt.org/directory." }).default(letsEncryptDirectory).describe(`The ACME directory (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
-      email: z.union([z.literal(""), z.email({ error: "certs.acme.email must be an e-mail address (or empty)." })]).default("").describe("Where the CA may send expiry warnings."),
+      directoryUrl: z.url({ error: "certs.acme.directoryUrl must be a URL, like https://acme-v02.api.letsencrypt.org/directory." }).max(2048, "certs.acme.directoryUrl can be at most 2048 characters long.").default(letsEncryptDirectory).describe(`The ACME directory (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
+      email: z.union([z.literal(""), z.email({ error: "certs.acme.email must be an e-mail address (or empty)." }).max(254, "certs.acme.email can be at most 254 characters long.")]).default("").describe("Where the CA may send expiry warnings."),
       challenge: z.enum(["auto", ...challengeTypes], { error: 'certs.acme.challenge is one of "auto", "http-01", "tls-alpn-01", "dns-01".' }).default("auto").describe('How the CA checks the domain is yours: "http-01" (port 80), "tls-alpn-01" (port 443), "dns-01" (a TXT record through the dynamic DNS provider), or "auto" (tries them in that order).'),
     })
     .prefault({}),

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { optionalHostname } from "./schema-helpers";
+import { optionalHostname, text } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
 
 /** Every provider podhost can keep a name updated with; "none" keeps dynamic DNS off. */
@@ -8,13 +8,11 @@ export type DnsProviderId = (typeof dnsProviders)[number];
 
 const providerList = dnsProviders.map((p) => `"${p}"`).join(", ");
 
-const serverSetting = z
-  .string({ error: "dns.server must be text: a URL like https://dyn.example.net, or host[:port] for RFC 2136." })
+const serverSetting = text("dns.server", 2048)
   .trim()
   .refine((v) => !/\s/.test(v), "dns.server cannot contain spaces: give a URL like https://dyn.example.net, or host[:port] for RFC 2136.");
 
-const echoUrlSetting = z
-  .string({ error: "dns.ipEchoUrl must be text: an http(s) URL that answers with your public address." })
+const echoUrlSetting = text("dns.ipEchoUrl", 2048)
   .trim()
   .refine((v) => v === "" || /^https?:\/\/[^\s/]+/.test(v), "dns.ipEchoUrl must be an http:// or https:// URL (or empty for podhost's built-in list).");
 
@@ -23,7 +21,7 @@ export const dnsSettings = z.object({
   provider: z.enum(dnsProviders, { error: `dns.provider must be one of ${providerList}.` }).default("none").describe("Who keeps the domain pointing at this connection."),
   name: optionalHostname("dns.name").default("").describe("The name to keep updated; empty means the pod's domain. For DuckDNS the part before .duckdns.org is enough."),
   server: serverSetting.default("").describe("The update server: empty uses the provider's own. Required for generic dyndns2 (a URL) and RFC 2136 (host or host:port of your DNS server)."),
-  username: z.string({ error: "dns.username must be text." }).trim().default("").describe("User name (dyndns2 providers), the registered domain (Namecheap), or the TSIG key name (RFC 2136)."),
+  username: text("dns.username", 256).trim().default("").describe("User name (dyndns2 providers), the registered domain (Namecheap), or the TSIG key name (RFC 2136)."),
   ipEchoUrl: echoUrlSetting.default("").describe("Where to ask for the public address when the router cannot tell; empty uses a short built-in list of HTTPS services."),
   ipv6: z.boolean({ error: "dns.ipv6 is true or false." }).default(true).describe("Also publish this machine's public IPv6 address (AAAA) when the provider supports it."),
   tsigAlgorithm: z

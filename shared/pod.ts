@@ -1,20 +1,19 @@
 import * as z from "zod";
 import type { UserErrorInfo } from "./errors";
-import { port } from "./schema-helpers";
+import { listOf, port, text, textRecord } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
 
 /** Settings > Pod. `profile` decides which fields matter. */
 export const podSettings = z.object({
   profile: z.enum(["diaspora", "custom"], { error: 'pod.profile is "diaspora" or "custom".' }).default("diaspora").describe('Which pod software: "diaspora" (a diaspora* checkout) or "custom" (any command).'),
-  dir: z.string().default("").describe("diaspora*: the folder of the diaspora* checkout."),
-  command: z.string().default("").describe("custom: the program to run."),
-  args: z.array(z.string()).default([]).describe("custom: its arguments (a JSON list)."),
-  cwd: z.string().default("").describe("custom: the folder it runs in."),
-  env: z.record(z.string(), z.string()).default({}).describe("custom: extra environment variables (a JSON object)."),
+  dir: text("pod.dir", 4096).default("").describe("diaspora*: the folder of the diaspora* checkout."),
+  command: text("pod.command", 4096).default("").describe("custom: the program to run."),
+  args: listOf(text("pod.args[]", 4096), "pod.args", 256, "arguments (text)").default([]).describe("custom: its arguments (a JSON list)."),
+  cwd: text("pod.cwd", 4096).default("").describe("custom: the folder it runs in."),
+  env: textRecord("pod.env", 256, 32_768).default({}).describe("custom: extra environment variables (a JSON object)."),
   port: port("pod.port").default(3000).describe("The port the pod's web process listens on (127.0.0.1)."),
-  socketPath: z.string().default("").describe("custom: a unix socket the pod listens on instead of pod.port (empty: use the port)."),
-  healthUrl: z
-    .string()
+  socketPath: text("pod.socketPath", 108).default("").describe("custom: a unix socket the pod listens on instead of pod.port (empty: use the port)."),
+  healthUrl: text("pod.healthUrl", 2048)
     .refine((v) => v === "" || /^https?:\/\/[^/]/.test(v), 'pod.healthUrl must be empty or an http:// URL, like "http://127.0.0.1:3000/health".')
     .default("")
     .describe("custom: a URL that answers 2xx when the pod is ready (else a TCP connect is the check)."),

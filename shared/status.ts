@@ -4,14 +4,17 @@ import type { CertsStatus } from "./certs";
 import type { PortsStatus } from "./ports";
 import type { DnsStatus } from "./dns";
 import type { ServiceStatus, Tone } from "./service-status";
+import type { Notice } from "./notices";
 
 export interface DaemonStatus {
   version: string;
   pid: number;
   startedAt: number;
   dataDir: string;
-  /** Things the user should know about the daemon itself, e.g. a settings file that was moved aside. */
-  notices: string[];
+  /** Things the user should know about the daemon itself, e.g. a settings field that fell back to its default; each stays until fixed or dismissed. */
+  notices: Notice[];
+  /** Set while the daemon's log file cannot be written (a full disk): what, since when, and how many lines were lost. */
+  logProblem?: { message: string; since: number; linesLost: number };
 }
 
 /** The status snapshot: `GET /api/status`, `podhost status --json`, every `status` event. */

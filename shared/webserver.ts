@@ -84,7 +84,7 @@ export interface CheckResult {
 
 const mode = z.enum(webServerModes, { error: `mode must be one of: ${webServerModes.join(", ")}.` });
 const prefixPattern = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
-const prefix = (what: string) => z.string().regex(prefixPattern, `${what} must start with / and hold letters, digits, . _ ~ - (like /pod).`);
+const prefix = (what: string) => z.string().max(256, `${what} can be at most 256 characters long.`).regex(prefixPattern, `${what} must start with / and hold letters, digits, . _ ~ - (like /pod).`);
 
 /** Params of the control API command `webserver.snippet` (the lead adds it to shared/api.ts). */
 export const webServerSnippetParams = z

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { UserErrorInfo } from "../../shared/errors";
-import { readTextIfExists, writeFileSafely } from "../store/files";
+import { readJsonFile, readTextIfExists, writeFileSafely } from "../store/files";
 
 /** Where certs keeps its files under `<dataDir>/certs/`; every file is 0600 (keys and all). */
 export function certsPaths(dataDir: string) {
@@ -39,13 +39,8 @@ export interface AcmeRetryState {
 }
 
 export async function readAcmeState(path: string): Promise<AcmeRetryState> {
-  const text = await readTextIfExists(path);
-  if (!text) return { failures: 0 };
-  try {
-    return JSON.parse(text) as AcmeRetryState;
-  } catch {
-    return { failures: 0 };
-  }
+  const read = await readJsonFile(path);
+  return read.state === "ok" ? (read.value as AcmeRetryState) : { failures: 0 };
 }
 
 export async function writeJson(path: string, value: unknown): Promise<void> {
@@ -60,10 +55,6 @@ export interface AcmeAccount {
 }
 
 export async function readAcmeAccount(path: string): Promise<AcmeAccount | undefined> {
-  const text = await readTextIfExists(path);
-  try {
-    return text ? (JSON.parse(text) as AcmeAccount) : undefined;
-  } catch {
-    return undefined;
-  }
+  const read = await readJsonFile(path);
+  return read.state === "ok" ? (read.value as AcmeAccount) : undefined;
 }

@@ -2,6 +2,7 @@ import { UserError } from "../../shared/errors";
 import { getPath, isSecretKey, isSettingsKey, settingsFields } from "../../shared/settings";
 import type { SettingsView } from "../../shared/api";
 import { SettingsManager } from "../store/settings-manager";
+import { identityLock } from "../pod";
 import { ControlClient, NoDaemonError } from "./client";
 
 /** `config set` takes a value that parses as JSON as JSON (numbers, booleans, lists), else as text. */
@@ -24,8 +25,9 @@ export async function withSettings<T>(dataDir: string, use: (access: SettingsAcc
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
   }
-  const manager = await SettingsManager.open(dataDir);
-  for (const notice of manager.notices) console.error(notice);
+  // The identity lock holds here exactly as in the daemon: the same manager, the same lock.
+  const manager = await SettingsManager.open(dataDir, identityLock(dataDir));
+  for (const notice of manager.notices) console.error(`! ${notice.text}`);
   return use({
     get: async () => manager.view(),
     set: async (changes) => {

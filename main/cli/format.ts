@@ -10,7 +10,8 @@ const labels = { pod: "Pod", proxy: "Proxy", certs: "Certificate", ports: "Route
 /** `podhost status` for people: one line a service, and what to do next. */
 export function formatStatus(snapshot: StatusSnapshot): string {
   const lines = [`podhost ${snapshot.daemon.version}: ${overallState(snapshot)}`];
-  for (const notice of snapshot.daemon.notices) lines.push(`! ${notice}`);
+  if (snapshot.daemon.logProblem) lines.push(`! ${snapshot.daemon.logProblem.message} (${snapshot.daemon.logProblem.linesLost} lines lost so far)`);
+  for (const notice of snapshot.daemon.notices) lines.push(`! ${notice.text} (dismiss: podhost notices dismiss ${notice.id})`);
   for (const name of serviceNames) {
     const status = snapshot[name];
     const mark = { ok: "✓", busy: "…", warn: "!", error: "✗", off: "-" }[toneOf(status)];

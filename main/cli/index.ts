@@ -6,8 +6,12 @@ import { ControlClient } from "./client";
 import { formatConfigGet, parseConfigValue, withSettings } from "./config";
 import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
+import { expandChanges } from "../../shared/settings";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { registerNoticesCommand } from "./notices";
+import { unknownCommand } from "./unknown-command";
+import { registerOpenCommand } from "./open";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -72,8 +76,10 @@ config
   .command("set <key> <value>")
   .description("change a setting; a value that parses as JSON is taken as JSON")
   .action(async (key: string, value: string) => {
-    await withSettings(dataDir(), (access) => access.set({ [key]: parseConfigValue(value) }));
-    console.log(`${key} saved.`);
+    const changes = { [key]: parseConfigValue(value) };
+    await withSettings(dataDir(), (access) => access.set(changes));
+    const saved = Object.keys(expandChanges(changes));
+    console.log(saved.length === 0 ? `${key}: nothing to change (an empty group changes nothing).` : `${saved.join(", ")} saved.`);
   });
 
 program
@@ -169,6 +175,8 @@ dns
   });
 
 registerSetupCommand(program, client);
+registerNoticesCommand(program, dataDir);
+registerOpenCommand(program, dataDir);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");
@@ -197,6 +205,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError({ code: "usage", message: `--ui-port must be a port number from 0 to 65535 (got "${value}").` });
   return port;
+}
+
+const typo = unknownCommand(program, process.argv.slice(2));
+if (typo !== undefined) {
+  console.error(`podhost: there is no command "${typo}". Run \`podhost --help\` to list the commands.`);
+  process.exit(1);
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {

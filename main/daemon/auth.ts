@@ -21,9 +21,10 @@ export const sessionCookie = "podhost_session";
  * The control API's door rules, as one pure function:
  * - Host must be this daemon's loopback address (a rebound DNS name is refused);
  * - a state-changing request from another origin is refused (CSRF);
- * - every API request carries the per-install token (Bearer header, or the session cookie the UI got for it).
+ * - every API request carries the per-install token as a Bearer header (CLI, tray), or the
+ *   cookie of a session the UI opened with it (`isSession`); the token itself is never a cookie.
  */
-export function checkApiRequest(facts: RequestFacts, port: number, token: string, mutates: boolean): Verdict {
+export function checkApiRequest(facts: RequestFacts, port: number, token: string, mutates: boolean, isSession: (id: string) => boolean = () => false): Verdict {
   if (facts.transport === "tcp") {
     const hostCheck = checkHost(facts.host, port);
     if (!hostCheck.ok) return hostCheck;
@@ -36,8 +37,8 @@ export function checkApiRequest(facts: RequestFacts, port: number, token: string
       }
     }
   }
-  if (!hasToken(facts, token)) {
-    return { ok: false, status: 401, message: "This needs podhost's access key: open podhost from the tray, or use the link `podhost serve` printed." };
+  if (!hasKey(facts, token, isSession)) {
+    return { ok: false, status: 401, message: "This needs podhost's access key: open podhost from the tray, or run `podhost open` for the link." };
   }
   return { ok: true };
 }
@@ -55,11 +56,11 @@ function allowedOrigins(port: number): string[] {
   return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
 }
 
-function hasToken(facts: RequestFacts, token: string): boolean {
+function hasKey(facts: RequestFacts, token: string, isSession: (id: string) => boolean): boolean {
   const bearer = /^Bearer\s+(\S+)$/i.exec(facts.authorization ?? "")?.[1];
   if (bearer !== undefined) return sameSecret(bearer, token);
   const cookie = parseCookies(facts.cookie)[sessionCookie];
-  return cookie !== undefined && sameSecret(cookie, token);
+  return cookie !== undefined && isSession(cookie);
 }
 
 export function sameSecret(a: string, b: string): boolean {

@@ -45,5 +45,9 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "webserver.detect": async () => host.webserver.detect(),
     "webserver.snippet": async (params) => host.webserver.snippet(params),
     "webserver.check": async (params) => host.webserver.check(params),
+    "notices.dismiss": async ({ id }) => {
+      await host.dismissNotice(id);
+      return host.snapshot();
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RotatingFile } from "../system/rotating-file";
 import type { Server } from "node:http";
@@ -6,10 +6,11 @@ import { UserError } from "../../shared/errors";
 import { Host } from "../host";
 import { formatLogLine, LogBus } from "../log";
 import { dataPaths, type DataPaths } from "../store/paths";
-import { writeFileSafely } from "../store/files";
+import { ensureWritableDir, writeFileSafely } from "../store/files";
 import { createHandlers } from "./handlers";
 import { createControlServer } from "./server";
 import { loadOrCreateToken } from "./token";
+import { SessionBook } from "./sessions";
 import { loadUiFiles } from "./ui-files";
 import { findRunningDaemon } from "./discovery";
 
@@ -35,9 +36,12 @@ export interface RunningDaemon {
 /** The daemon: builds Host, serves the control API and the UI on loopback and on the local socket. */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const paths = dataPaths(options.dataDir);
-  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(paths.run, { recursive: true, mode: 0o700 });
+  // A data dir this user may not write is said plainly, before anything half-starts.
+  await ensureWritableDir(paths.dataDir);
+  await ensureWritableDir(paths.run);
   await chmod(paths.run, 0o700);
+  // Loading settings only reads; the daemon tightens a secrets file someone made readable by others.
+  await chmod(paths.secrets, 0o600).catch(() => undefined);
   const running = await findRunningDaemon(paths);
   if (running) {
     throw new UserError({ code: "already-running", message: `podhost is already running for ${paths.dataDir} (pid ${running.pid}).`, fix: `Its UI is at ${running.url}. Stop it first, or use another --data-dir.` });
@@ -47,16 +51,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const logFile = openLogFile(paths, logs);
   const token = await loadOrCreateToken(paths.token);
   logs.setSecrets([token]);
-  const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs });
+  const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs, logProblem: () => logFile.problem() });
   const handlers = createHandlers(host, logs);
   const uiFiles = await loadUiFiles(options.uiDir);
   let port = 0;
   const shutdown = new AbortController();
-  const serverOptions = { host, logs, handlers, token, uiFiles, port: () => port, shutdown: shutdown.signal };
+  const sessions = await SessionBook.open(paths.sessions, token);
+  const serverOptions = { host, logs, handlers, token, sessions, uiFiles, port: () => port, shutdown: shutdown.signal };
   const tcp = createControlServer("tcp", serverOptions);
   const socket = createControlServer("socket", serverOptions);
 
   port = await listenTcp(tcp, options.uiPort);
+  host.reservePort("podhost's UI port (--ui-port)", port);
   await rm(paths.socket, { force: true });
   await new Promise<void>((resolve, reject) => socket.once("error", reject).listen(paths.socket, resolve));
   if (process.platform !== "win32") await chmod(paths.socket, 0o600);
@@ -76,7 +82,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await host.close();
       await rm(paths.daemonInfo, { force: true });
       await rm(paths.socket, { force: true });
-      logFile.close();
+      await logFile.close();
     })());
   return { url, uiUrl: `${url}#token=${token}`, port, host, logs, stop };
 }
@@ -99,7 +105,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** The daemon's own log, capped like the pod's (10 MB x 5). */
+/** The daemon's own log, capped like the pod's (10 MB x 5); written off the event loop, and a failed write never stops the daemon. */
 function openLogFile(paths: DataPaths, logs: LogBus): RotatingFile {
   const file = new RotatingFile(join(paths.logs, "daemon.log"));
   logs.subscribe((line) => file.write(`${formatLogLine(line)}\n`));

@@ -7,6 +7,7 @@ import type { Host } from "../host";
 import type { LogBus, Logger } from "../log";
 import { checkApiRequest, checkHost, sameSecret, sessionCookie, type Transport } from "./auth";
 import type { Handlers } from "./handlers";
+import type { SessionBook } from "./sessions";
 import type { UiFile } from "./ui-files";
 
 export interface ControlServerOptions {
@@ -14,6 +15,8 @@ export interface ControlServerOptions {
   logs: LogBus;
   handlers: Handlers;
   token: string;
+  /** Browser sessions: the cookie holds one of these ids, never the token. */
+  sessions: SessionBook;
   uiFiles: Map<string, UiFile>;
   /** The loopback port, known once the TCP listener is bound (Host and Origin are checked against it). */
   port: () => number;
@@ -71,18 +74,20 @@ async function handle(transport: Transport, options: ControlServerOptions, log: 
   res.setHeader("Cache-Control", "no-store");
 
   if (url.pathname === apiPaths.session && req.method === "POST") {
-    // The UI trades the token from its URL fragment for an HttpOnly cookie, so scripts never keep it.
+    // The UI trades the token from its URL fragment for a session id in an HttpOnly cookie: scripts never keep
+    // the token, and the cookie (which browsers send to every port of 127.0.0.1) holds only a revocable id.
     const verdict = checkApiRequest({ ...facts, authorization: undefined, cookie: undefined }, port, options.token, true);
     if (!verdict.ok && verdict.status === 403) return sendError(res, 403, { code: "forbidden", message: verdict.message });
     const body = (await readJson(req)) as { token?: unknown };
     if (typeof body?.token !== "string" || !sameSecret(body.token, options.token)) {
-      return sendError(res, 401, { code: "bad-token", message: "That access key is not podhost's. Open podhost from the tray, or use the link `podhost serve` printed." });
+      return sendError(res, 401, { code: "bad-token", message: "That access key is not podhost's. Open podhost from the tray, or run `podhost open` for the link." });
     }
-    res.setHeader("Set-Cookie", `${sessionCookie}=${options.token}; HttpOnly; SameSite=Strict; Path=/api`);
+    const session = await options.sessions.issue();
+    res.setHeader("Set-Cookie", `${sessionCookie}=${session.id}; HttpOnly; SameSite=Strict; Path=/api; Max-Age=${session.maxAgeSeconds}`);
     return sendJson(res, 200, { ok: true });
   }
 
-  const verdict = checkApiRequest(facts, port, options.token, mutates);
+  const verdict = checkApiRequest(facts, port, options.token, mutates, (id) => options.sessions.isValid(id));
   if (!verdict.ok) return sendError(res, verdict.status, { code: verdict.status === 401 ? "unauthorized" : "forbidden", message: verdict.message });
 
   if (url.pathname === apiPaths.status && req.method === "GET") return sendJson(res, 200, options.host.snapshot());

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { DnsAddresses, DnsUpdateResult } from "../../shared/dns";
-import { readTextIfExists, writeFileSafely } from "../store/files";
+import { asObject, readJsonFile, writeFileSafely } from "../store/files";
 
 /**
  * <dataDir>/dns/cache.json: what the provider last accepted and why podhost is holding back,
@@ -24,15 +24,11 @@ export interface DnsCache {
 
 export async function loadCache(path: string): Promise<DnsCache> {
   const fresh: DnsCache = { salt: randomBytes(16).toString("hex"), history: [] };
-  const text = await readTextIfExists(path);
-  if (text === undefined) return fresh;
-  try {
-    const parsed = JSON.parse(text) as Partial<DnsCache>;
-    return { ...fresh, ...parsed, history: Array.isArray(parsed.history) ? parsed.history : [] };
-  } catch {
-    // A broken cache costs one update at most: start afresh.
-    return fresh;
-  }
+  const read = await readJsonFile(path);
+  // A missing or broken cache costs one update at most: start afresh.
+  const parsed = read.state === "ok" ? (asObject(read.value) as Partial<DnsCache> | undefined) : undefined;
+  if (!parsed) return fresh;
+  return { ...fresh, ...parsed, history: Array.isArray(parsed.history) ? parsed.history : [] };
 }
 
 export function saveCache(path: string, cache: DnsCache): Promise<void> {

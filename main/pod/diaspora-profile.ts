@@ -4,7 +4,7 @@ import { parse } from "smol-toml";
 import { isUserErrorInfo, type UserErrorInfo } from "../../shared/errors";
 import type { Settings } from "../../shared/settings";
 import { setTomlKeys, tomlLookup, type TomlWrite } from "./diaspora-toml";
-import { lockReason, readIdentity } from "./identity";
+import { damagedReason, lockReason, readIdentity } from "./identity";
 import { podUrl } from "../../shared/settings";
 import type { LaunchPlan } from "./launch-plan";
 import { planManagedRedis } from "./managed-redis";
@@ -30,8 +30,12 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   }
   const url = podUrl(settings) ?? "";
   const identity = readIdentity(dataDir);
-  if (identity && identity.url !== url) {
-    return { ...plan, problems: [{ code: "url-locked", field: "domain", message: `The pod was started as ${identity.url}; with the current settings it would be ${url}. ${lockReason(identity.url)}`, fix: `Set the domain and the external HTTPS port back to match ${identity.url}, or reset the pod identity.` }] };
+  if (identity.state === "damaged") {
+    return { ...plan, problems: [{ code: "identity-damaged", field: "domain", message: damagedReason(identity), fix: "Repair the identity file, or reset the pod identity if this is a new pod." }] };
+  }
+  if (identity.state === "recorded" && identity.identity.url !== url) {
+    const recorded = identity.identity.url;
+    return { ...plan, problems: [{ code: "url-locked", field: "domain", message: `The pod was started as ${recorded}; with the current settings it would be ${url}. ${lockReason(recorded)}`, fix: `Set the domain and the external HTTPS port back to match ${recorded}, or reset the pod identity.` }] };
   }
   plan.lockUrl = url;
 

@@ -14,7 +14,7 @@ export interface PodDeps {
 }
 
 export type { PodService };
-export { lockedSettings } from "./identity";
+export { identityLock, lockedSettings } from "./identity";
 
 export function createPodService(deps: PodDeps): PodService {
   return createPodServiceWith({ ...deps, env: deps.env ?? process.env });

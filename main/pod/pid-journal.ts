@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Logger } from "../log";
+import { asObject, readJsonFileSync, writeFileSafelySync } from "../store/files";
 import type { Clock } from "../service";
 import { bootId, groupMembers, hasProcfs, readCmdline, readStat } from "./proc";
 import { signalGroup, terminateGroup } from "./process-group";
@@ -83,17 +84,13 @@ export class PidJournal {
   }
 
   private read(): JournalEntry[] {
-    try {
-      const parsed = JSON.parse(readFileSync(this.path, "utf8")) as { entries?: JournalEntry[] };
-      return Array.isArray(parsed.entries) ? parsed.entries : [];
-    } catch {
-      return [];
-    }
+    const read = readJsonFileSync(this.path);
+    if (read.state === "damaged") this.log.warn(`The pid journal ${this.path} is damaged (${read.reason}): processes an earlier podhost left running cannot be recognised; check for leftover pod processes (ps) if the pod will not start.`);
+    const entries = read.state === "ok" ? asObject(read.value)?.entries : undefined;
+    return Array.isArray(entries) ? (entries as JournalEntry[]) : [];
   }
 
   private write(): void {
-    const temp = `${this.path}.tmp`;
-    writeFileSync(temp, JSON.stringify({ entries: this.entries }, null, 2), { mode: 0o600 });
-    renameSync(temp, this.path);
+    writeFileSafelySync(this.path, JSON.stringify({ entries: this.entries }, null, 2), 0o600);
   }
 }

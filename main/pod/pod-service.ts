@@ -4,7 +4,7 @@ import type { PodCheck, PodConfigChange, PodState, PodStatus } from "../../share
 import { podUrl, type Settings } from "../../shared/settings";
 import { ChangeEmitter, type Service, type ServiceContext } from "../service";
 import { planCustom } from "./custom-profile";
-import { forgetIdentity, readIdentity, recordIdentity } from "./identity";
+import { forgetIdentity, readIdentity, recordedUrl, recordIdentity } from "./identity";
 import type { LaunchPlan } from "./launch-plan";
 import { PidJournal } from "./pid-journal";
 import type { RestartPolicyOptions } from "./restart-policy";
@@ -54,7 +54,7 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
   let generation = 0;
   /** The settings the running pod was started with, to tell the user when a restart would apply changes. */
   let startedWith: string | undefined;
-  let lockedUrl = readIdentity(ctx.dataDir)?.url;
+  let lockedUrl = recordedUrl(ctx.dataDir);
   let statsTimer: { cancel(): void } | undefined;
   const supervisor = new Supervisor({
     clock: ctx.clock,
@@ -110,7 +110,7 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
     if (!statsTimer) refreshStats();
     startedWith = launchKeys(current);
     const outcome = await supervisor.start(plan.specs);
-    if (outcome === "running" && plan.lockUrl && !readIdentity(ctx.dataDir)) {
+    if (outcome === "running" && plan.lockUrl && readIdentity(ctx.dataDir).state === "none") {
       recordIdentity(ctx.dataDir, { url: plan.lockUrl, firstStartedAt: ctx.clock.now() });
       lockedUrl = plan.lockUrl;
       ctx.log.info(`The pod's public URL is now permanent: ${plan.lockUrl}`);
@@ -198,7 +198,7 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
       if (state !== "stopped" && state !== "crashed") {
         throw new UserError({ code: "pod-running", message: "The pod identity cannot be reset while the pod runs.", fix: "Stop the pod first, then reset its identity." });
       }
-      forgetIdentity(ctx.dataDir);
+      await forgetIdentity(ctx.dataDir);
       lockedUrl = undefined;
       ctx.log.warn("The pod identity (its permanent URL) was reset by the user.");
       events.changed();

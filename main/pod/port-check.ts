@@ -20,7 +20,7 @@ export async function checkPortFree(port: number, setting: string, what: string,
       code: "port-in-use",
       ...(field ? { field } : {}),
       message: `Port ${port} (${setting}), which ${what} needs, is already used by ${describeHolder(holder)}.`,
-      fix: `Stop ${holder ? holder.program : "that program"}, or set ${setting} to ${suggestedPort ?? "another free port"}${suggestedPort ? " (free right now)" : ""}.`,
+      fix: `${holder?.podhost ? "Set" : `Stop ${holder ? holder.program : "that program"}, or set`} ${setting} to ${suggestedPort ?? "another free port"}${suggestedPort ? " (free right now)" : ""}.`,
     },
     conflict: { port, ...(holder ? { holder: { pid: holder.pid, program: holder.program } } : {}), ...(suggestedPort ? { suggestedPort } : {}) },
   };

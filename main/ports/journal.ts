@@ -1,7 +1,6 @@
-import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import type { MappingPurpose } from "../../shared/ports";
+import { asObject, readJsonFile, writeFileSafely } from "../store/files";
 
 /** A mapping podhost made, written down the moment the router accepted it. */
 export interface JournalEntry {
@@ -18,21 +17,17 @@ export interface JournalEntry {
 export class MappingJournal {
   private readonly path: string;
 
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     this.path = join(dir, "journal.json");
   }
 
   async read(): Promise<JournalEntry[]> {
-    try {
-      const parsed = JSON.parse(await readFile(this.path, "utf8")) as { mappings?: JournalEntry[] };
-      return Array.isArray(parsed.mappings) ? parsed.mappings : [];
-    } catch {
-      return [];
-    }
+    const read = await readJsonFile(this.path);
+    const mappings = read.state === "ok" ? asObject(read.value)?.mappings : undefined;
+    return Array.isArray(mappings) ? (mappings as JournalEntry[]) : [];
   }
 
   async write(mappings: JournalEntry[]): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.path, `${JSON.stringify({ mappings }, null, 2)}\n`);
+    await writeFileSafely(this.path, `${JSON.stringify({ mappings }, null, 2)}\n`, 0o600);
   }
 }

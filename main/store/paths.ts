@@ -16,11 +16,17 @@ export function dataPaths(dataDir: string) {
     dataDir,
     settings: join(dataDir, "settings.json"),
     secrets: join(dataDir, "secrets.json"),
+    /** Notices that stay until fixed or dismissed (a settings field that fell back to its default...). */
+    notices: join(dataDir, "notices.json"),
+    /** Dated copies of every settings, secrets and identity file podhost replaced (the newest 5 of each). */
+    backups: join(dataDir, "backups"),
     logs: join(dataDir, "logs"),
     /** 0700: holds the CLI socket and the daemon's pid/port file. */
     run,
     socket: process.platform === "win32" ? `\\\\.\\pipe\\podhost-${Buffer.from(dataDir).toString("hex").slice(-32)}` : join(run, "control.sock"),
     daemonInfo: join(run, "daemon.json"),
+    /** Hashes of the browser sessions' ids (never the ids), bound to the token. */
+    sessions: join(run, "sessions.json"),
     token: join(dataDir, "control-token"),
   };
 }

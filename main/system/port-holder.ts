@@ -9,6 +9,8 @@ export interface PortHolder {
   program: string;
   /** Its command line, for the curious (may be empty when unreadable). */
   commandLine: string;
+  /** This podhost or one of its own processes (a proxy worker): never "another program". */
+  podhost: boolean;
 }
 
 /** Whether a TCP listener can bind `port` on `host` right now. */
@@ -58,6 +60,7 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
 
 /** "nginx (pid 812)" or "another program" when unknown: the wording every port error uses. */
 export function describeHolder(holder: PortHolder | undefined): string {
+  if (holder?.podhost) return `podhost itself (pid ${holder.pid}), for another of its own uses`;
   return holder ? `${holder.program} (pid ${holder.pid})` : "another program";
 }
 
@@ -82,7 +85,11 @@ async function listPids(): Promise<number[]> {
 async function describeProcess(pid: number): Promise<PortHolder> {
   const comm = (await readIfExists(`/proc/${pid}/comm`)).trim();
   const cmdline = (await readIfExists(`/proc/${pid}/cmdline`)).split("\0").filter(Boolean);
-  return { pid, program: comm || (cmdline[0] ? basename(cmdline[0]) : "unknown"), commandLine: cmdline.join(" ") };
+  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ")".
+  const ppid = Number((await readIfExists(`/proc/${pid}/stat`)).split(")").pop()?.trim().split(" ")[1]);
+  // podhost's own: this process, or a proxy worker it forked (node:cluster marks workers with NODE_UNIQUE_ID); the pod is not.
+  const podhost = pid === process.pid || (ppid === process.pid && (await readIfExists(`/proc/${pid}/environ`)).split("\0").some((entry) => entry.startsWith("NODE_UNIQUE_ID=")));
+  return { pid, program: comm || (cmdline[0] ? basename(cmdline[0]) : "unknown"), commandLine: cmdline.join(" "), podhost };
 }
 
 async function readIfExists(path: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "node:net";
-import { stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { startDaemon, type RunningDaemon } from "../../main/daemon";
 import { dataPaths } from "../../main/store/paths";
 import { tempDir } from "../helpers/temp";
@@ -20,9 +20,9 @@ afterAll(async () => {
 });
 
 /** One raw HTTP/1.1 request, so nothing helps or normalises it on the way. */
-function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
+function raw(request: string, port = daemon.port): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(daemon.port, "127.0.0.1");
+    const socket = connect(port, "127.0.0.1");
     let data = "";
     socket.on("data", (chunk) => (data += chunk.toString("utf8")));
     socket.on("end", () => {
@@ -30,7 +30,8 @@ function raw(request: string): Promise<{ status: number; headers: string; body: 
       resolve({ status: Number(head.split(" ")[1]), headers: head, body });
     });
     socket.on("error", reject);
-    socket.end(request.replace(/\n/g, "\r\n"));
+    // Not end(): a half-closed socket may be dropped before an answer that takes a disk write; Connection: close ends it.
+    socket.write(request.replace(/\n/g, "\r\n"));
   });
 }
 
@@ -60,15 +61,16 @@ describe("control API security (raw HTTP)", () => {
     expect(daemon.host.settingsView().settings.proxy.httpsPort).toBe(8443);
   });
 
-  it("trades the token for an HttpOnly SameSite=Strict cookie that then opens the API", async () => {
-    const body = JSON.stringify({ token });
-    const session = await raw(`POST /api/session HTTP/1.1\nHost: 127.0.0.1:${daemon.port}\nOrigin: http://127.0.0.1:${daemon.port}\nContent-Type: application/json\nContent-Length: ${body.length}\nConnection: close\n\n${body}`);
-    expect(session.status).toBe(200);
-    const cookie = /^Set-Cookie: ([^;]+);(.*)$/im.exec(session.headers);
-    expect(cookie?.[2]).toMatch(/HttpOnly/);
-    expect(cookie?.[2]).toMatch(/SameSite=Strict/);
-    const reply = await raw(`GET /api/status HTTP/1.1\nHost: localhost:${daemon.port}\nCookie: ${cookie?.[1]}\nConnection: close\n\n`);
-    expect(reply.status).toBe(200);
+  it("trades the token for an HttpOnly SameSite=Strict session cookie that holds a session id, never the token", async () => {
+    const cookie = await openSession(daemon.port, token);
+    expect(cookie.attributes).toMatch(/HttpOnly/);
+    expect(cookie.attributes).toMatch(/SameSite=Strict/);
+    expect(cookie.attributes).toMatch(/Max-Age=\d+/);
+    expect(cookie.value).not.toContain(token);
+    expect(cookie.value).toMatch(/^podhost_session=[A-Za-z0-9_-]{43}$/);
+    expect((await raw(`GET /api/status HTTP/1.1\nHost: localhost:${daemon.port}\nCookie: ${cookie.value}\nConnection: close\n\n`)).status).toBe(200);
+    // Cookies are not scoped by port: the token itself must not open the API as a cookie.
+    expect((await raw(`GET /api/status HTTP/1.1\nHost: localhost:${daemon.port}\nCookie: podhost_session=${token}\nConnection: close\n\n`)).status).toBe(401);
   });
 
   it("refuses a wrong token at the session door", async () => {
@@ -96,5 +98,36 @@ describe("control API security (raw HTTP)", () => {
     expect((await stat(paths.socket)).mode & 0o777).toBe(0o600);
     expect((await stat(paths.run)).mode & 0o777).toBe(0o700);
     expect((await stat(paths.token)).mode & 0o777).toBe(0o600);
+  });
+});
+
+/** POST /api/session as the UI does; the Set-Cookie it answers. */
+async function openSession(port: number, key: string): Promise<{ value: string; attributes: string }> {
+  const body = JSON.stringify({ token: key });
+  const reply = await raw(`POST /api/session HTTP/1.1\nHost: 127.0.0.1:${port}\nOrigin: http://127.0.0.1:${port}\nContent-Type: application/json\nContent-Length: ${body.length}\nConnection: close\n\n${body}`, port);
+  expect(reply.status, reply.headers + reply.body).toBe(200);
+  const cookie = /^Set-Cookie: ([^;]+);(.*)$/im.exec(reply.headers);
+  return { value: cookie?.[1] ?? "", attributes: cookie?.[2] ?? "" };
+}
+
+describe("browser sessions across daemon restarts", () => {
+  it("keep working after a restart, and end when the install's token changes", async () => {
+    const own = await tempDir();
+    try {
+      let running = await startDaemon({ dataDir: own.path, uiPort: 0, version: "test", uiDir: own.path });
+      const cookie = await openSession(running.port, new URL(running.uiUrl).hash.replace("#token=", ""));
+      const status = (d: RunningDaemon) => raw(`GET /api/status HTTP/1.1\nHost: 127.0.0.1:${d.port}\nCookie: ${cookie.value}\nConnection: close\n\n`, d.port);
+      await running.stop();
+      running = await startDaemon({ dataDir: own.path, uiPort: 0, version: "test", uiDir: own.path });
+      expect((await status(running)).status).toBe(200);
+      expect(await readFile(dataPaths(own.path).sessions, "utf8")).not.toContain(cookie.value.split("=")[1]);
+      await running.stop();
+      await rm(dataPaths(own.path).token); // a new install key: every browser must open the new link
+      running = await startDaemon({ dataDir: own.path, uiPort: 0, version: "test", uiDir: own.path });
+      expect((await status(running)).status).toBe(401);
+      await running.stop();
+    } finally {
+      await own.cleanup();
+    }
   });
 });

@@ -103,6 +103,11 @@ describe("the UI in Chromium, served by `podhost serve`", () => {
     await stranger.goto(served.origin);
     await stranger.locator('[data-screen="unauthorized"]').waitFor();
     expect(await stranger.locator('[data-service="pod"]').count()).toBe(0);
+    // It points at the command that prints the link, and says what the link is: a permanent key.
+    const explanation = await stranger.locator("main").innerText();
+    expect(explanation).toMatch(/podhost open/);
+    expect(explanation).toMatch(/does not expire/);
+    expect(explanation).not.toMatch(/one-time/);
     await stranger.close();
   });
 

@@ -1,5 +1,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { recordSettingsSet } from "./settings-ledger";
+import { parseConfigValue } from "../../main/cli/config";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
@@ -14,7 +16,17 @@ export interface CliResult {
 export function podhost(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, "--data-dir", dataDir, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      const code = error ? ((error as { code?: number }).code ?? 1) : 0;
+      // What a test sets through the CLI must still be in the settings file when its data dir goes.
+      const [command, verb, key, value] = args;
+      if (code === 0 && command === "config" && verb === "set" && key !== undefined && value !== undefined && !key.startsWith("dns.password") && !key.startsWith("dns.token")) {
+        recordSettingsSet(dataDir, { [key]: parseConfigValue(value) });
+      }
+      // A value the test read back (after changing it in the UI, say) is what it now expects the file to hold.
+      if (code === 0 && command === "config" && verb === "get" && key !== undefined && value === undefined && !key.startsWith("-") && !key.startsWith("dns.")) {
+        recordSettingsSet(dataDir, { [key]: parseConfigValue(stdout.trim()) });
+      }
+      resolve({ code, stdout, stderr });
     });
   });
 }

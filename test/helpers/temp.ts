@@ -1,11 +1,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkSettingsLedger } from "./settings-ledger";
 
 /** A fresh temp dir, removed by the returned cleanup. */
 export async function tempDir(prefix = "podhost-test-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+  return {
+    path,
+    cleanup: async () => {
+      try {
+        checkSettingsLedger(path);
+      } finally {
+        await rm(path, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /** Poll `check` until it returns a value other than undefined/false, or fail after `timeoutMs`. */

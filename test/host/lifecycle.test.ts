@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Host } from "../../main/host";
 import { LogBus } from "../../main/log";
 import { SettingsManager } from "../../main/store/settings-manager";
+import { identityLock } from "../../main/pod";
 import { freePort } from "../helpers/ports";
 import { tempDir, waitFor } from "../helpers/temp";
 
@@ -18,7 +19,7 @@ async function slowPodHost() {
   const dir = await tempDir();
   cleanups.push(dir.cleanup);
   const ports = { pod: await freePort(), https: await freePort(), http: await freePort() };
-  const manager = await SettingsManager.open(dir.path);
+  const manager = await SettingsManager.open(dir.path, identityLock(dir.path));
   await manager.change({
     "pod.profile": "custom",
     "pod.command": process.execPath,

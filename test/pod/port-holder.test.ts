@@ -43,3 +43,17 @@ describe("port holder lookup", () => {
     expect(await isPortFree(next!)).toBe(true);
   });
 });
+
+describe("a port podhost itself holds", () => {
+  it("is described as podhost's own, never as another program, and the fix is another port", async () => {
+    const { checkPortFree } = await import("../../main/pod/port-check");
+    const server = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    cleanups.push(() => server.close());
+    const { port } = server.address() as { port: number };
+    const busy = await checkPortFree(port, "pod.port", "the pod", "pod.port");
+    expect(busy!.problem.message).toContain(`used by podhost itself (pid ${process.pid})`);
+    expect(busy!.problem.message).not.toMatch(/another program|node \(pid/);
+    expect(busy!.problem.fix).toMatch(/^Set pod\.port to \d+/);
+  });
+});

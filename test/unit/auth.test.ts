@@ -6,8 +6,11 @@ const port = 7468;
 const browser: RequestFacts = { transport: "tcp", method: "POST", host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, secFetchSite: "same-origin", authorization: undefined, cookie: `podhost_session=${token}` };
 
 describe("control API door rules", () => {
-  it("lets the UI in with its session cookie", () => {
-    expect(checkApiRequest(browser, port, token, true)).toEqual({ ok: true });
+  it("lets the UI in with the cookie of a session it opened, and never with the token itself as a cookie", () => {
+    const session = "s".repeat(43);
+    const isSession = (id: string) => id === session;
+    expect(checkApiRequest({ ...browser, cookie: `podhost_session=${session}` }, port, token, true, isSession)).toEqual({ ok: true });
+    expect(checkApiRequest(browser, port, token, true, isSession)).toMatchObject({ ok: false, status: 401 });
   });
 
   it("lets the CLI in with the bearer token and no Origin", () => {
