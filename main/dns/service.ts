@@ -7,6 +7,7 @@ import { defaultEchoUrls, detectAddresses, systemInterfaces } from "./addresses"
 import { list, UpdateEngine } from "./engine";
 import { createHttpClient, type HttpClient } from "./http";
 import { buildTarget } from "./target";
+import { explainedTxtRecords } from "./txt-records";
 import type { DnsDeps, DnsService } from "./index";
 import { podhostVersion } from "../version";
 
@@ -45,7 +46,8 @@ export class DynamicDns implements DnsService {
     this.settings = settings;
     const { target, problem } = buildTarget(settings, this.options.secrets, this.http);
     this.problem = problem;
-    this.txt = target?.provider.txt?.(target.config);
+    const writer = target?.provider.txt?.(target.config);
+    this.txt = writer && explainedTxtRecords(writer, target!.provider);
     await this.serial(() => this.engine.setTarget(target));
     if (this.started) this.schedule(0);
     this.events.changed();

@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createTlsServer } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createCertsService } from "../../main/certs/index";
 import { backoffDelay } from "../../main/certs/schedule";
@@ -10,10 +11,12 @@ import { ManualClock, settingsWith, testContext } from "./helpers";
 const minute = 60 * 1000;
 const cleanups: Array<() => Promise<unknown>> = [];
 let pebble: Pebble;
+let pebblePorts: { httpPort: number; tlsPort: number };
 
 beforeAll(async () => {
-  // Nothing listens on pebble's HTTP-01 port: the "port 80 closed" case.
-  pebble = await startPebble({ httpPort: await freePort(), tlsPort: await freePort() });
+  // Nothing listens on pebble's HTTP-01 and TLS-ALPN-01 ports: the "ports not forwarded" cases.
+  pebblePorts = { httpPort: await freePort(), tlsPort: await freePort() };
+  pebble = await startPebble(pebblePorts);
   process.env.NODE_EXTRA_CA_CERTS = pebble.listenerCaFile;
 });
 afterAll(() => pebble?.stop());
@@ -67,6 +70,23 @@ describe("ACME failures, in plain words with the next try", () => {
     const again = await service.renewNow();
     expect(again.nextAttempt).toBe(again.lastError!.at + 2 * minute);
     expect(again.certificate?.source).toBe("local");
+  });
+
+  it("TLS-ALPN-01 port that nobody forwards: says port 443 is not reachable from the internet, not that another TLS server holds it", async () => {
+    const { failed } = await failingService(pebble.directoryUrl, { challenge: "tls-alpn-01" });
+    expect(failed.lastError?.code).toBe("tls-alpn-01-failed");
+    expect(failed.message).toMatch(/^Port 443 is not reachable from the internet for unlucky\.pod\.test: nothing answered \(the router does not forward the port, or nothing listens there\)\. \(CA: Failed to connect to 127\.0\.0\.1:\d+ for the tls-alpn-01 challenge\)$/);
+    expect(failed.message).not.toMatch(/another TLS server/);
+    expect(failed.lastError?.fix).toMatch(/^Check that your router forwards port 443 to this computer/);
+  });
+
+  it("TLS-ALPN-01 answered by a TLS server that is not podhost: says the port answered, but not with the challenge", async () => {
+    // Another TLS server on the port that ignores ALPN (as nginx or Apache holding 443 do): the handshake works, acme-tls/1 is not spoken.
+    const other = createTlsServer({ cert: pebble.listenerPem.cert, key: pebble.listenerPem.key }, (socket) => socket.end());
+    await new Promise<void>((resolve) => other.listen(pebblePorts.tlsPort, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => other.close(resolve)));
+    const { failed } = await failingService(pebble.directoryUrl, { challenge: "tls-alpn-01" });
+    expect(failed.message).toMatch(/^Port 443 answered for unlucky\.pod\.test, but not with podhost's challenge: the TLS answer was not the challenge certificate \(is another TLS server on this port\?\)/);
   });
 
   it("CA unreachable: names the CA and the reason, tries again in a minute, and at once when the user changes the setting", async () => {
