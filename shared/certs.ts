@@ -25,7 +25,8 @@ export const certsSettings = z.object({
 export type CertsSettings = z.infer<typeof certsSettings>;
 export type KeyType = CertsSettings["keyType"];
 
-export type CertsState = "none" | "issuing" | "valid" | "expiring" | "failed";
+/** "expired": the served certificate is past its end date (still served: see main/certs/status.ts), which every client refuses. */
+export type CertsState = "none" | "issuing" | "valid" | "expiring" | "expired" | "failed";
 
 /** The steps of an ACME order, shown as progress while issuing. */
 export const issuanceSteps = ["account", "order", "challenge", "validation", "certificate"] as const;

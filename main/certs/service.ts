@@ -11,13 +11,13 @@ import type { LocalCa } from "./local-ca";
 import { certificateNames, lanAddresses } from "./names";
 import { backoffDelay, day, describeWhen, renewalTime, timerDelay } from "./schedule";
 import { CertificateStore, servedCertificate, type ServedCertificate } from "./source";
+import { describeCerts } from "./status";
 // The X.509 builder, ACME client and their HTTP stack load on first use (dynamic imports below),
 // so the daemon starts without them.
 
 /** What the service needs from the daemon: the public face's deps (see index.ts). */
 export type CertsEnvironment = CertsDeps;
 
-const expiryWarning = 14 * day;
 /** How often to ask the CA for renewal information (RFC 9773 suggests at least daily). */
 const ariInterval = 6 * 60 * 60 * 1000;
 
@@ -87,7 +87,7 @@ export class CertsController {
   /** `podhost certs renew`: a new certificate now, ignoring the schedule and any backoff. */
   async renewNow(): Promise<CertsStatus> {
     if (this.mode() === "acme") await this.issueAcme();
-    else await this.serially(() => this.reconcileLocal(true));
+    else await this.serially(() => this.upkeepLocal(true));
     this.changed();
     return this.status();
   }
@@ -115,17 +115,22 @@ export class CertsController {
   }
 
   private async reconcileOnce(): Promise<void> {
+    await this.upkeepLocal(false);
+    if (this.mode() === "acme") await this.reconcileAcme();
+    else this.store.setAcme(undefined);
+    this.plan();
+    this.changed();
+  }
+
+  /** The local certificate in line with the settings; a failure is the status's fault until the next success. */
+  private async upkeepLocal(force: boolean): Promise<void> {
     try {
-      await this.reconcileLocal(false);
+      await this.reconcileLocal(force);
       this.fault = undefined;
     } catch (error) {
       this.fault = { message: `The local certificate could not be made: ${(error as Error).message}.`, fix: `Check that ${this.paths.caDir} is writable, then run \`podhost certs renew\`.` };
       this.env.ctx.log.error(this.fault.message);
     }
-    if (this.mode() === "acme") await this.reconcileAcme();
-    else this.store.setAcme(undefined);
-    this.plan();
-    this.changed();
   }
 
   private async reconcileLocal(force: boolean): Promise<void> {
@@ -283,36 +288,28 @@ export class CertsController {
     const local = this.store.localCertificate();
     const times = [local ? renewalTime(Date.parse(local.x509.validFrom), Date.parse(local.x509.validTo)) : this.now + day];
     if (this.mode() === "acme" && this.domain() && !this.issuing) times.push(this.acmeDue());
+    // Wake when the served certificate expires, so the status says "expired" at that moment, not at the next renewal try.
+    const expiry = this.store.served() && Date.parse(this.store.served()!.x509.validTo);
+    if (expiry && expiry > this.now) times.push(expiry);
     const next = Math.min(...times);
     this.timer = this.env.ctx.clock.setTimeout(() => void this.reconcile(), timerDelay(next, this.now));
   }
 
   status(): CertsStatus {
-    const mode = this.mode();
     const served = this.store.served();
-    const certificate = served ? describe(served, served === this.store.acmeCertificate() ? "acme" : "local") : undefined;
-    const base: CertsStatus = { state: "none", message: "No certificate yet.", mode };
-    if (certificate) {
-      base.certificate = certificate;
-      const acme = this.store.acmeCertificate();
-      base.nextRenewal = mode === "acme" && acme && certificate.source === "acme" ? this.acmeRenewalTime(acme) : this.localRenewal();
-    }
-    if (this.retry.lastError && mode === "acme") base.lastError = this.retry.lastError;
-    if (this.retry.nextAttempt && mode === "acme" && this.retry.lastError) base.nextAttempt = this.retry.nextAttempt;
-    const until = certificate ? new Date(certificate.notAfter).toISOString().slice(0, 10) : "";
-    if (this.fault) return { ...base, state: "failed", message: this.fault.message, action: { label: this.fault.fix, command: "certs.renew" } };
-    if (this.progress) return { ...base, state: "issuing", progress: this.progress, message: `Getting a certificate from ${this.caHost()}: ${this.progress.step}${this.progress.challenge ? ` (${this.progress.challenge})` : ""}.` };
-    if (mode === "acme") {
-      const error = this.retry.lastError;
-      if (certificate?.source === "acme") {
-        if (error && certificate.notAfter - this.now < expiryWarning) return { ...base, state: "expiring", message: `The certificate expires on ${until} and renewal keeps failing: ${error.message}`, action: { label: error.fix ?? "Renew now", page: "settings/certificates", command: "certs.renew" } };
-        return { ...base, state: "valid", message: `Serving a certificate from ${certificate.issuer} for ${certificate.names.join(", ")}, valid until ${until}.${error ? ` The last renewal attempt failed: ${error.message}` : ""}` };
-      }
-      if (error) return { ...base, state: "failed", message: error.message, action: { label: error.fix ?? "Try again", page: "settings/certificates", command: "certs.renew" } };
-      return { ...base, state: "none", message: this.domain() ? `Waiting to get a certificate from ${this.caHost()}; the local one is served meanwhile.` : "Set the domain to get a public certificate." };
-    }
-    if (certificate) return { ...base, state: "valid", message: `Serving a certificate from podhost's local CA for ${certificate.names.join(", ")}, valid until ${until}. Devices trust it once the CA is installed (Settings > Certificates).` };
-    return base;
+    const acme = this.store.acmeCertificate();
+    const onAcme = served !== undefined && served === acme;
+    return describeCerts({
+      now: this.now,
+      mode: this.mode(),
+      domain: this.domain(),
+      caHost: this.caHost(),
+      retry: this.retry,
+      ...(served ? { served: describe(served, onAcme ? "acme" : "local") } : {}),
+      ...(served ? { nextRenewal: onAcme && this.mode() === "acme" ? this.acmeRenewalTime(acme) : this.localRenewal() } : {}),
+      ...(this.fault ? { fault: this.fault } : {}),
+      ...(this.progress ? { progress: this.progress } : {}),
+    });
   }
 
   private localRenewal(): number | undefined {
