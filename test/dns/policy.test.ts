@@ -32,7 +32,7 @@ describe("the update policy", () => {
       expect(result.outcome).toBe("skipped");
     }
     expect(fixture.requests).toHaveLength(1);
-    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" }, message: "pod.example.org points to 198.51.100.4." });
+    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" }, message: `pod.example.org points to 198.51.100.4, this connection's address (accepted at ${new Date(h.service.status().history[0]!.at).toTimeString().slice(0, 5)}).` });
   });
 
   it("sends exactly one update when the address changes", async () => {
