@@ -8,6 +8,7 @@ import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { certsRenewDone, dnsUpdateDone, podCommandDone } from "./outcomes";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -57,7 +58,9 @@ for (const [name, command, summary] of [
     .command(name)
     .description(summary)
     .action(async () => {
-      console.log(formatStatus(await client().call(command, {})));
+      const snapshot = await client().call(command, {});
+      console.log(formatStatus(snapshot));
+      if (!podCommandDone(name, snapshot.pod.state)) process.exitCode = 1;
     });
 }
 
@@ -140,7 +143,7 @@ certs
   .action(async () => {
     const status = await client().call("certs.renew", {});
     console.log(status.message);
-    if (status.state === "failed") process.exitCode = 1;
+    if (!certsRenewDone(status)) process.exitCode = 1;
   });
 certs
   .command("ca")
@@ -165,7 +168,7 @@ dns
   .action(async (opts: { force?: boolean }) => {
     const result = await client().call("dns.update", { force: opts.force ?? false });
     console.log(`${result.message} ${result.next}`);
-    if (result.outcome !== "accepted" && result.outcome !== "skipped") process.exitCode = 1;
+    if (!dnsUpdateDone(result)) process.exitCode = 1;
   });
 
 registerSetupCommand(program, client);

@@ -96,7 +96,7 @@ export class UpdateEngine {
     const now = this.deps.clock.now();
     this.lastCheckAt = now;
     this.nextRunAt = now + policy.checkEveryMs;
-    if (!target) return skipped(now, "Dynamic DNS is off, or its settings are incomplete; nothing sent.", "Choose a provider in Settings > Domain & DNS.");
+    if (!target) return skipped(now, "incomplete-settings", "Dynamic DNS is off, or its settings are incomplete; nothing sent.", "Choose a provider in Settings > Domain & DNS.");
     const published = this.published();
     const detected = await this.deps.detect(target.ipv6, published);
     this.detected = detected;
@@ -104,24 +104,24 @@ export class UpdateEngine {
     this.current = addresses;
     const shown = list(addresses);
     if (!shown) {
-      return skipped(now, "No public address was found: the router did not report one, no echo service answered, and no network interface has one; nothing sent.", `Next check in ${duration(policy.checkEveryMs)}.`);
+      return skipped(now, "no-address", "No public address was found: the router did not report one, no echo service answered, and no network interface has one; nothing sent.", `Next check in ${duration(policy.checkEveryMs)}.`);
     }
     // Changed settings or secrets are tried at once, as ddclient does: a wrong secret must turn red now, not at the next change of address.
     const unchanged = sameAddresses(published, addresses) && this.verified();
     const refreshDue = cache.acceptedAt !== undefined && now - cache.acceptedAt >= policy.refreshAfterMs;
     if (unchanged && !refreshDue && mode !== "force") {
-      return skipped(now, `${shown} is already published; nothing sent.`, `Next check in ${duration(policy.checkEveryMs)}.`);
+      return skipped(now, "up-to-date", `${shown} is already published; nothing sent.`, `Next check in ${duration(policy.checkEveryMs)}.`);
     }
     if (cache.stop && mode !== "force") {
-      return skipped(now, `Updates are stopped: ${cache.stop.reason} Nothing sent.`, stopNext);
+      return skipped(now, "stopped", `Updates are stopped: ${cache.stop.reason} Nothing sent.`, stopNext);
     }
     if (cache.hold && now < cache.hold.until && mode !== "force") {
       this.nextRunAt = cache.hold.until;
-      return skipped(now, `Waiting: ${cache.hold.reason} Nothing sent.`, `Next try in ${duration(cache.hold.until - now)}.`);
+      return skipped(now, "waiting", `Waiting: ${cache.hold.reason} Nothing sent.`, `Next try in ${duration(cache.hold.until - now)}.`);
     }
     if (cache.lastSentAt !== undefined && now - cache.lastSentAt < policy.minIntervalMs) {
       this.nextRunAt = cache.lastSentAt + policy.minIntervalMs;
-      return skipped(now, `The last update was sent ${duration(now - cache.lastSentAt)} ago, and providers block clients that update more than once a minute; nothing sent.`, `Next try in ${duration(this.nextRunAt - now)}.`);
+      return skipped(now, "too-soon", `The last update was sent ${duration(now - cache.lastSentAt)} ago, and providers block clients that update more than once a minute; nothing sent.`, `Next try in ${duration(this.nextRunAt - now)}.`);
     }
     return this.send(target, addresses, now);
   }
@@ -204,8 +204,8 @@ export function sameAddresses(a: DnsAddresses | undefined, b: DnsAddresses | und
   return a !== undefined && b !== undefined && a.ipv4 === b.ipv4 && a.ipv6 === b.ipv6;
 }
 
-function skipped(at: number, message: string, next: string): DnsUpdateResult {
-  return { at, outcome: "skipped", message, next };
+function skipped(at: number, reason: NonNullable<DnsUpdateResult["reason"]>, message: string, next: string): DnsUpdateResult {
+  return { at, outcome: "skipped", reason, message, next };
 }
 
 /** "198.51.100.4 and 2001:db8::4" */

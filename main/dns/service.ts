@@ -72,7 +72,7 @@ export class DynamicDns implements DnsService {
   /** Update now: sends only when the provider does not have the address yet, unless `force`. */
   updateNow(options: { force?: boolean } = {}): Promise<DnsUpdateResult> {
     if (this.problem) {
-      return Promise.resolve({ at: this.options.ctx.clock.now(), outcome: "skipped", message: `${this.problem} Nothing sent.`, next: "Update now works once these settings are complete." });
+      return Promise.resolve({ at: this.options.ctx.clock.now(), outcome: "skipped", reason: "incomplete-settings", message: `${this.problem} Nothing sent.`, next: "Update now works once these settings are complete." });
     }
     return this.run(options.force ? "force" : "now");
   }

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createCertsService } from "../../main/certs/index";
 import { notificationsFor } from "../../main/electron/notifications";
 import { formatStatus } from "../../main/cli/format";
+import { certsRenewDone } from "../../main/cli/outcomes";
 import type { CertsStatus } from "../../shared/certs";
 import type { StatusSnapshot } from "../../shared/status";
 import { freePort, startPebble, type Pebble } from "../fixtures/pebble/harness";
@@ -69,6 +70,7 @@ describe("a public certificate that expires while the CA is down", () => {
     clock.advance(issued.nextRenewal! - clock.now());
     const expiring = await waitFor("the failed renewal", () => service.status().state === "expiring" && service.status(), 30_000);
     expect(expiring.lastError?.code).toBe("ca-unreachable");
+    expect(certsRenewDone(expiring)).toBe(false); // `podhost certs renew` exits 1 here: the certificate is still the old one
 
     // No renewal try falls due before the end (backoff from 1 minute, doubling), yet the status must turn at the expiry itself.
     clock.advance(issued.certificate!.notAfter - clock.now());
