@@ -17,7 +17,7 @@ export const certsSettings = z.object({
   acme: z
     .object({
       // RFC 8555 §6.1: ACME runs over HTTPS only; a test CA on loopback (pebble) is https too.
-      directoryUrl: z.url({ protocol: /^https$/, error: "certs.acme.directoryUrl must be an https:// URL (ACME works over HTTPS only), like https://acme-v02.api.letsencrypt.org/directory." }).default(letsEncryptDirectory).describe(`The ACME directory (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
+      directoryUrl: z.url({ protocol: /^https$/, error: "certs.acme.directoryUrl must be an https:// URL (ACME works over HTTPS only), like https://acme-v02.api.letsencrypt.org/directory." }).default(letsEncryptDirectory).describe(`The ACME directory, an https:// URL (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
       email: z.union([z.literal(""), z.email({ error: "certs.acme.email must be an e-mail address (or empty)." })]).default("").describe("Where the CA may send expiry warnings."),
       challenge: z.enum(["auto", ...challengeTypes], { error: 'certs.acme.challenge is one of "auto", "http-01", "tls-alpn-01", "dns-01".' }).default("auto").describe('How the CA checks the domain is yours: "http-01" (port 80), "tls-alpn-01" (port 443), "dns-01" (a TXT record through the dynamic DNS provider), or "auto" (tries them in that order).'),
     })
