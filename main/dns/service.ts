@@ -9,6 +9,7 @@ import { describePublishing } from "./publishing";
 import { createHttpClient, type HttpClient } from "./http";
 import { buildTarget } from "./target";
 import { explainedTxtRecords } from "./txt-records";
+import { authoritativeServers, waitUntilServed } from "./propagation";
 import type { DnsDeps, DnsService } from "./index";
 import { podhostVersion } from "../version";
 
@@ -50,7 +51,10 @@ export class DynamicDns implements DnsService {
     const { target, problem } = buildTarget(settings, this.options.secrets, this.http);
     this.problem = problem;
     const writer = target?.provider.txt?.(target.config);
-    this.txt = writer && explainedTxtRecords(writer, target!.provider);
+    this.txt = writer && explainedTxtRecords(writer, target!.provider, async (fqdn, value) => {
+      const servers = await (this.options.authoritativeServers ?? authoritativeServers)(fqdn);
+      await waitUntilServed(fqdn, value, { servers, clock: this.options.ctx.clock, provider: target!.provider.info.label });
+    });
     await this.serial(() => this.engine.setTarget(target));
     if (this.started) this.schedule(0);
     this.events.changed();

@@ -14,9 +14,10 @@ const tsigFix = "Check the TSIG key under Settings > Domain & DNS: its name (dns
 
 /**
  * DNS-01 for certs: the provider's TXT writer, with every failure turned into a dns.* problem
- * (what failed, the setting at fault, the fix), so certificates never blame the CA for it.
+ * (what failed, the setting at fault, the fix), so certificates never blame the CA for it, and
+ * a set that completes only once `served` says the record can be found.
  */
-export function explainedTxtRecords(writer: TxtRecordWriter, provider: ProviderModule): TxtRecordWriter {
+export function explainedTxtRecords(writer: TxtRecordWriter, provider: ProviderModule, served: (fqdn: string, value: string) => Promise<void>): TxtRecordWriter {
   const explain = (error: unknown): never => {
     const { label } = provider.info;
     if (error instanceof NetworkError) {
@@ -30,7 +31,8 @@ export function explainedTxtRecords(writer: TxtRecordWriter, provider: ProviderM
     throw error;
   };
   return {
-    setTxt: (fqdn, value) => writer.setTxt(fqdn, value).catch(explain),
+    // Set, then wait until the zone's name servers serve it: the CA looks right after podhost answers the challenge.
+    setTxt: (fqdn, value) => writer.setTxt(fqdn, value).catch(explain).then(() => served(fqdn, value)),
     removeTxt: (fqdn, value) => writer.removeTxt(fqdn, value).catch(explain),
   };
 }
