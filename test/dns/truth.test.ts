@@ -25,6 +25,16 @@ async function advanceTimers(ms: number): Promise<void> {
   h.clock.advance(ms);
 }
 
+/** The service on its own timer has published 198.51.100.4; now the address is 203.0.113.9 and the provider answers HTTP 500. */
+async function runningWithNewAddressAndFailingProvider(): Promise<void> {
+  await dyndns2();
+  await h.service.start();
+  await advanceTimers(0);
+  await waitFor("the first update", () => h.service.status().state === "published");
+  fixture.setReply({ status: 500, body: "internal error" });
+  h.router.address = "203.0.113.9";
+}
+
 describe("the Domain card says only what is true", () => {
   it("shows ✓ 'points to A' only while A is this connection's address; after a failed update it says what failed, when, and where the name points", async () => {
     await dyndns2();
@@ -53,12 +63,7 @@ describe("the Domain card says only what is true", () => {
   });
 
   it("retries at the minute it announced when the timer's own check failed, and the card says at what time", async () => {
-    await dyndns2();
-    await h.service.start();
-    await advanceTimers(0);
-    await waitFor("the first update", () => h.service.status().state === "published");
-    fixture.setReply({ status: 500, body: "internal error" });
-    h.router.address = "203.0.113.9";
+    await runningWithNewAddressAndFailingProvider();
     await advanceTimers(minutes(5));
     const failed = await waitFor("the failed update", () => h.service.status().lastUpdate?.outcome === "retrying" && h.clock.pending() > 0 && h.service.status().lastUpdate!);
     expect(failed.next).toBe("Trying again in 1 minute.");
@@ -72,12 +77,7 @@ describe("the Domain card says only what is true", () => {
   });
 
   it("retries at the minute it announced when Update now failed, not at the next 5-minute check", async () => {
-    await dyndns2();
-    await h.service.start();
-    await advanceTimers(0);
-    await waitFor("the first update", () => h.service.status().state === "published");
-    fixture.setReply({ status: 500, body: "internal error" });
-    h.router.address = "203.0.113.9";
+    await runningWithNewAddressAndFailingProvider();
     h.clock.advance(minutes(2));
     expect(await h.service.updateNow()).toMatchObject({ outcome: "retrying", next: "Trying again in 1 minute." });
     fixture.setReply();
