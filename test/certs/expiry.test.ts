@@ -5,10 +5,9 @@ import { createCertsService } from "../../main/certs/index";
 import { notificationsFor } from "../../main/electron/notifications";
 import { formatStatus } from "../../main/cli/format";
 import { certsRenewDone } from "../../main/cli/outcomes";
-import type { CertsStatus } from "../../shared/certs";
-import type { StatusSnapshot } from "../../shared/status";
 import { freePort, startPebble, type Pebble } from "../fixtures/pebble/harness";
 import { startResponders } from "../fixtures/pebble/responders";
+import { snapshotWith } from "../helpers/snapshot";
 import { tempDir, waitFor } from "../helpers/temp";
 import { ManualClock, settingsWith, testContext } from "./helpers";
 
@@ -37,17 +36,6 @@ function servedFingerprint(port: number, servername: string): Promise<string> {
     });
     socket.once("error", reject);
   });
-}
-
-function snapshotWith(certs: CertsStatus): StatusSnapshot {
-  return {
-    daemon: { version: "test", pid: 1, startedAt: 0, dataDir: "/nowhere", notices: [] },
-    pod: { state: "running", message: "The pod is running.", processes: [] },
-    proxy: { state: "running", message: "Listening." },
-    certs,
-    ports: { state: "off", message: "off" },
-    dns: { state: "off", message: "off", history: [] },
-  } as StatusSnapshot;
 }
 
 describe("a public certificate that expires while the CA is down", () => {
@@ -83,8 +71,8 @@ describe("a public certificate that expires while the CA is down", () => {
     expect(await servedFingerprint(ports.tlsPort, domain)).toBe(new X509Certificate(servedPem!).fingerprint256);
 
     // The doctor, the CLI and the tray read this status: "expired" is an error everywhere, and the tray says so once.
-    expect(formatStatus(snapshotWith(expired))).toMatch(/^✗ Certificate {2}expired {8}The certificate for expires\.pod\.test expired on/m);
-    expect(notificationsFor(snapshotWith(expiring), snapshotWith(expired))).toEqual([{ title: "The pod's certificate has expired", body: expired.message }]);
-    expect(notificationsFor(snapshotWith(expired), snapshotWith(expired))).toEqual([]);
+    expect(formatStatus(snapshotWith({ certs: expired }))).toMatch(/^✗ Certificate {2}expired {8}The certificate for expires\.pod\.test expired on/m);
+    expect(notificationsFor(snapshotWith({ certs: expiring }), snapshotWith({ certs: expired }))).toEqual([{ title: "The pod's certificate has expired", body: expired.message }]);
+    expect(notificationsFor(snapshotWith({ certs: expired }), snapshotWith({ certs: expired }))).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { notificationsFor } from "../../main/electron/notifications";
 import { startDdnsFixture, type DdnsFixture } from "../fixtures/ddns";
+import { snapshotWith } from "../helpers/snapshot";
 import { waitFor } from "../helpers/temp";
 import { minutes, startHarness, type Harness } from "./harness";
 
@@ -39,7 +41,8 @@ describe("the Domain card says only what is true", () => {
   it("shows ✓ 'points to A' only while A is this connection's address; after a failed update it says what failed, when, and where the name points", async () => {
     await dyndns2();
     await h.service.check();
-    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" } });
+    const published = h.service.status();
+    expect(published).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" } });
 
     h.router.address = "203.0.113.9";
     fixture.setReply({ status: 500, body: "internal error" });
@@ -52,6 +55,9 @@ describe("the Domain card says only what is true", () => {
       `The update to 203.0.113.9 failed at ${hhmm(failed.at)}: Sent 203.0.113.9 to dyndns2 (generic) for pod.example.org; it answered "HTTP 500" (the provider's server has a problem). ` +
         "pod.example.org still points to 198.51.100.4, but this connection's address is now 203.0.113.9.",
     );
+
+    // The tray says it once, in these words (not "stopped": podhost is still trying).
+    expect(notificationsFor(snapshotWith({ dns: published }), snapshotWith({ dns: status }))).toEqual([{ title: "The pod's name points to an old address", body: status.message }]);
 
     // Time passing without a successful update changes nothing: never back to a tick for the old address.
     h.clock.advance(minutes(3));
