@@ -16,7 +16,8 @@ export const certsSettings = z.object({
   aliases: listOf(hostname("certs.aliases[]"), "certs.aliases", 99, "host names").default([]).describe("Other names the certificate covers besides the domain, like www.pod.example.org (a JSON list)."),
   acme: z
     .object({
-      directoryUrl: z.url({ error: "certs.acme.directoryUrl must be a URL, like https://acme-v02.api.letsencrypt.org/directory." }).max(2048, "certs.acme.directoryUrl can be at most 2048 characters long.").default(letsEncryptDirectory).describe(`The ACME directory (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
+      // RFC 8555 §6.1: ACME runs over HTTPS only; a test CA on loopback (pebble) is https too.
+      directoryUrl: z.url({ protocol: /^https$/, error: "certs.acme.directoryUrl must be an https:// URL (ACME works over HTTPS only), like https://acme-v02.api.letsencrypt.org/directory." }).max(2048, "certs.acme.directoryUrl can be at most 2048 characters long.").default(letsEncryptDirectory).describe(`The ACME directory, an https:// URL (Let's Encrypt by default; staging: ${letsEncryptStagingDirectory}).`),
       email: z.union([z.literal(""), z.email({ error: "certs.acme.email must be an e-mail address (or empty)." }).max(254, "certs.acme.email can be at most 254 characters long.")]).default("").describe("Where the CA may send expiry warnings."),
       challenge: z.enum(["auto", ...challengeTypes], { error: 'certs.acme.challenge is one of "auto", "http-01", "tls-alpn-01", "dns-01".' }).default("auto").describe('How the CA checks the domain is yours: "http-01" (port 80), "tls-alpn-01" (port 443), "dns-01" (a TXT record through the dynamic DNS provider), or "auto" (tries them in that order).'),
     })
@@ -25,7 +26,8 @@ export const certsSettings = z.object({
 export type CertsSettings = z.infer<typeof certsSettings>;
 export type KeyType = CertsSettings["keyType"];
 
-export type CertsState = "none" | "issuing" | "valid" | "expiring" | "failed";
+/** "expired": the served certificate is past its end date (still served: see main/certs/status.ts), which every client refuses. */
+export type CertsState = "none" | "issuing" | "valid" | "expiring" | "expired" | "failed";
 
 /** The steps of an ACME order, shown as progress while issuing. */
 export const issuanceSteps = ["account", "order", "challenge", "validation", "certificate"] as const;

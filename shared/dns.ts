@@ -90,6 +90,12 @@ export interface DnsUpdateResult {
   at: number;
   /** accepted: the provider took it; skipped: nothing was sent; stopped: a fatal reply; waiting/retrying: try later. */
   outcome: "accepted" | "skipped" | "stopped" | "waiting" | "retrying";
+  /**
+   * Why nothing was sent: only "up-to-date" means the provider has the address; the others
+   * mean the update asked for did not happen (stopped after a fatal reply, waiting as the
+   * provider asked, the one-a-minute limit, no public address, settings incomplete).
+   */
+  reason?: "up-to-date" | "stopped" | "waiting" | "too-soon" | "no-address" | "incomplete-settings";
   /** The addresses sent; undefined when nothing was sent. */
   sent?: DnsAddresses;
   /** The provider's answer, short and verbatim ("good 198.51.100.4", "badauth", "HTTP 503"). */

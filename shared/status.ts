@@ -35,6 +35,7 @@ const toneByState: Record<string, Tone> = {
   starting: "busy", stopping: "busy", issuing: "busy", discovering: "busy", updating: "busy", waiting: "busy",
   degraded: "warn", expiring: "warn", "not-configured": "warn", none: "warn",
   crashed: "error", failed: "error", unsupported: "error",
+  expired: "error",
   stopped: "off", off: "off",
 };
 

@@ -1,6 +1,7 @@
 import type { ChallengeType } from "../../shared/certs";
 import { AcmeNetworkError, type AcmeProblem } from "./acme-transport";
-import { ChallengeFailedError, ChallengeUnavailableError } from "./acme-order";
+import { isUserErrorInfo } from "../../shared/errors";
+import { ChallengeFailedError, ChallengeUnavailableError, TxtRecordError } from "./acme-order";
 import { IssuanceProblem, type IssuanceFailure } from "./issuance-problem";
 
 export { IssuanceProblem, type IssuanceFailure } from "./issuance-problem";
@@ -28,6 +29,7 @@ const alternativesFor: Record<ChallengeType, string> = {
 export function explainFailure(error: unknown, context: { directoryUrl: string; problem: AcmeProblem | undefined }): IssuanceFailure {
   if (error instanceof IssuanceProblem) return error.failure;
   if (error instanceof ChallengeFailedError) return explainChallenge(error);
+  if (error instanceof TxtRecordError) return explainTxtRecord(error);
   if (error instanceof ChallengeUnavailableError) {
     if (error.reason === "no-dns-provider") {
       return { code: "dns01-unavailable", field: "certs.acme.challenge", message: "DNS validation needs a dynamic DNS provider that can set TXT records, and none is set up.", fix: "Choose DuckDNS, Cloudflare, deSEC or RFC 2136 under Settings > Domain & DNS, or use HTTP (port 80) or TLS-ALPN (port 443) validation." };
@@ -57,22 +59,43 @@ export function explainFailure(error: unknown, context: { directoryUrl: string; 
 }
 
 function explainChallenge(error: ChallengeFailedError): IssuanceFailure {
-  const where = error.challenge === "dns-01" ? `The certificate authority did not find the TXT record _acme-challenge.${error.identifier}` : `${portOf[error.challenge]} is not reachable from the internet for ${error.identifier}`;
-  return { code: `${error.challenge}-failed`, message: `${where}: ${plainDetail(error.detail)}`, fix: alternativesFor[error.challenge] };
+  const reading = readDetail(error.detail);
+  const name = error.identifier;
+  if (error.challenge === "dns-01") return { code: "dns-01-failed", message: `The certificate authority did not find the TXT record _acme-challenge.${name}: ${reading.words}`, fix: alternativesFor["dns-01"] };
+  const port = portOf[error.challenge];
+  // The port answered, but not with the challenge: something else holds it; otherwise nothing got through.
+  const where = reading.kind === "wrong-answer" ? `${port} answered for ${name}, but not with podhost's challenge` : `${port} is not reachable from the internet for ${name}`;
+  return { code: `${error.challenge}-failed`, message: `${where}: ${reading.words}`, fix: alternativesFor[error.challenge] };
 }
 
-/** The CA's validation error (often a raw Go error) in words, with the raw text kept at the end. */
-function plainDetail(detail: string): string {
-  const known: Array<[RegExp, string]> = [
-    [/connection refused/i, "the connection was refused (nothing listens there, or the router does not forward the port)"],
-    [/timeout|timed out|deadline exceeded/i, "there was no answer (a firewall or the router drops the connection)"],
-    [/no such host|NXDOMAIN|no valid A records/i, "the name has no address record"],
-    [/\b404\b/, "the check file was not found (is another web server answering this port?)"],
-    [/acme-tls\/1|ALPN/i, "the TLS answer was not the challenge certificate (is another TLS server on this port?)"],
-    [/No TXT record|incorrect TXT/i, "the TXT record was missing or wrong"],
+/** The DNS provider refused or could not be reached while setting the TXT record: a dns.* problem, said as one. */
+function explainTxtRecord(error: TxtRecordError): IssuanceFailure {
+  const cause = isUserErrorInfo(error.cause) ? error.cause : { code: "dns-txt-failed", message: (error.cause as Error)?.message ?? String(error.cause) };
+  return {
+    code: "dns-01-record-failed",
+    field: cause.field ?? "dns.provider",
+    message: `DNS validation for ${error.identifier} could not start, because the DNS provider did not take the TXT record: ${cause.message}`,
+    fix: cause.fix ?? "Check the dynamic DNS settings under Settings > Domain & DNS.",
+  };
+}
+
+/**
+ * The CA's validation error (often a raw Go error) in words, with the raw text kept at the end.
+ * Connection failures are read first; a wrong answer is only a failed handshake or wrong content,
+ * never the challenge's own name ("tls-alpn-01") inside the CA's sentence.
+ */
+function readDetail(detail: string): { kind: "unreachable" | "wrong-answer" | "unknown"; words: string } {
+  const known: Array<[RegExp, "unreachable" | "wrong-answer", string]> = [
+    [/connection refused/i, "unreachable", "the connection was refused (nothing listens there, or the router does not forward the port)"],
+    [/timeout|timed out|deadline exceeded/i, "unreachable", "there was no answer (a firewall or the router drops the connection)"],
+    [/failed to connect|connection reset|no route to host|network is unreachable/i, "unreachable", "nothing answered (the router does not forward the port, or nothing listens there)"],
+    [/no such host|NXDOMAIN|no valid A records/i, "unreachable", "the name has no address record"],
+    [/\b404\b/, "wrong-answer", "the check file was not found (is another web server answering this port?)"],
+    [/cannot negotiate ALPN|incorrect validation certificate|acmeValidationV1/i, "wrong-answer", "the TLS answer was not the challenge certificate (is another TLS server on this port?)"],
+    [/No TXT record|incorrect TXT/i, "wrong-answer", "the TXT record was missing or wrong"],
   ];
-  const words = known.find(([pattern]) => pattern.test(detail))?.[1];
-  return words ? `${words}. (CA: ${detail})` : `${detail}.`;
+  const match = known.find(([pattern]) => pattern.test(detail));
+  return match ? { kind: match[1], words: `${match[2]}. (CA: ${detail})` } : { kind: "unknown", words: `${detail}.` };
 }
 
 /** When every challenge type failed, say so once, with each reason. */

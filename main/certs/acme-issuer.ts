@@ -1,5 +1,5 @@
 import type { CertsSettings, ChallengeType, IssuanceStep } from "../../shared/certs";
-import { orderCertificate, ChallengeFailedError, ChallengeUnavailableError, type ChallengeResponders } from "./acme-order";
+import { orderCertificate, ChallengeFailedError, ChallengeUnavailableError, TxtRecordError, type ChallengeResponders } from "./acme-order";
 import { combineChallengeFailures, explainFailure, IssuanceProblem, type IssuanceFailure } from "./acme-errors";
 import { AcmeTransport } from "./acme-transport";
 
@@ -53,7 +53,8 @@ export async function issueAcmeCertificate(request: AcmeIssueRequest): Promise<{
         });
       } catch (error) {
         const failure = explainFailure(error, { directoryUrl: request.acme.directoryUrl, problem: transport.lastProblem });
-        if (!(error instanceof ChallengeFailedError || error instanceof ChallengeUnavailableError)) throw new IssuanceProblem(failure);
+        // A failure of one challenge type (its port, its record) leaves the next type to try.
+        if (!(error instanceof ChallengeFailedError || error instanceof ChallengeUnavailableError || error instanceof TxtRecordError)) throw new IssuanceProblem(failure);
         failures.push(failure);
       }
     }

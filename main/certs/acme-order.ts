@@ -33,6 +33,14 @@ export class ChallengeFailedError extends Error {
   }
 }
 
+/** The DNS provider could not put the DNS-01 TXT record in place: the fix is in dns.*, not at the CA. */
+export class TxtRecordError extends Error {
+  constructor(readonly identifier: string, override readonly cause: unknown) {
+    super(`DNS-01 for ${identifier}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "TxtRecordError";
+  }
+}
+
 /** The CA did not offer the challenge type, or podhost cannot answer it (DNS-01 without a provider). */
 export class ChallengeUnavailableError extends Error {
   constructor(readonly challenge: ChallengeType, readonly reason: "not-offered" | "no-dns-provider") {
@@ -132,7 +140,9 @@ async function respond(request: OrderRequest, authz: acme.Authorization, keyAuth
     }
     case "dns-01": {
       const fqdn = `_acme-challenge.${name.replace(/^\*\./, "")}`;
-      await responders.dns01!.setTxt(fqdn, keyAuthorization);
+      await responders.dns01!.setTxt(fqdn, keyAuthorization).catch((error: unknown) => {
+        throw new TxtRecordError(name, error);
+      });
       return () => responders.dns01!.removeTxt(fqdn, keyAuthorization);
     }
   }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Client } from "acme-client";
 import { Agent, request } from "undici";
+import { IssuanceProblem } from "./issuance-problem";
 
 /** An error document (RFC 7807) the CA answered with, kept so failures can be explained. */
 export interface AcmeProblem {
@@ -55,6 +56,10 @@ export class AcmeTransport {
   }
 
   private async request(url: string, method: string, data: unknown): Promise<AcmeResponse> {
+    // RFC 8555 §6.1: every ACME request is HTTPS, including the URLs a directory hands out.
+    if (!/^https:\/\//i.test(url)) {
+      throw new IssuanceProblem({ code: "acme-not-https", field: "certs.acme.directoryUrl", message: `The certificate authority gave the address ${url}, which is not https://; ACME works over HTTPS only, so podhost did not send anything there.`, fix: "Set certs.acme.directoryUrl to the CA's https:// directory URL." });
+    }
     let response;
     try {
       response = await request(url, {

@@ -1,7 +1,8 @@
-import type { CertsStatus } from "../../shared/certs";
-import type { CertificateSource, TxtRecordWriter } from "../contracts";
-import type { Service, ServiceContext } from "../service";
-import { CertsController } from "./service";
+import type { TxtRecordWriter } from "../contracts";
+import type { ServiceContext } from "../service";
+import { CertsService } from "./service";
+
+export { CertsService } from "./service";
 
 export interface CertsDeps {
   ctx: ServiceContext;
@@ -17,31 +18,6 @@ export interface CertsDeps {
   reachable?: () => Promise<void>;
 }
 
-export interface CertsService extends Service<CertsStatus> {
-  /** What the proxy serves. */
-  readonly source: CertificateSource;
-  /** `podhost certs renew`: issue now (local or ACME, per certs.mode), ignoring backoff. */
-  renewNow(): Promise<CertsStatus>;
-  /** `podhost certs ca`: the local CA certificate (PEM), created if needed. */
-  caCertificatePem(): Promise<string>;
-  /** The same as DER, for the UI's download (Windows and Android prefer .cer/.crt in DER). */
-  caCertificateDer(): Promise<Buffer>;
-  /** `podhost certs show`: the certificate chain the proxy serves by default. */
-  servedCertificatePem(): string | undefined;
-}
-
 export function createCertsService(deps: CertsDeps): CertsService {
-  const controller = new CertsController(deps);
-  return {
-    source: controller.store.source,
-    configure: (settings) => controller.configure(settings),
-    start: () => controller.start(),
-    stop: () => controller.stop(),
-    status: () => controller.status(),
-    onChange: (listener) => controller.events.onChange(listener),
-    renewNow: () => controller.renewNow(),
-    caCertificatePem: () => controller.caCertificatePem(),
-    caCertificateDer: () => controller.caCertificateDer(),
-    servedCertificatePem: () => controller.servedCertificatePem(),
-  };
+  return new CertsService(deps);
 }

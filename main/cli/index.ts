@@ -12,6 +12,7 @@ import { registerSetupCommand } from "./setup";
 import { registerNoticesCommand } from "./notices";
 import { unknownCommand } from "./unknown-command";
 import { registerOpenCommand } from "./open";
+import { certsRenewDone, dnsUpdateDone, podCommandDone } from "./outcomes";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -61,7 +62,9 @@ for (const [name, command, summary] of [
     .command(name)
     .description(summary)
     .action(async () => {
-      console.log(formatStatus(await client().call(command, {})));
+      const snapshot = await client().call(command, {});
+      console.log(formatStatus(snapshot));
+      if (!podCommandDone(name, snapshot.pod.state)) process.exitCode = 1;
     });
 }
 
@@ -146,7 +149,7 @@ certs
   .action(async () => {
     const status = await client().call("certs.renew", {});
     console.log(status.message);
-    if (status.state === "failed") process.exitCode = 1;
+    if (!certsRenewDone(status)) process.exitCode = 1;
   });
 certs
   .command("ca")
@@ -171,7 +174,7 @@ dns
   .action(async (opts: { force?: boolean }) => {
     const result = await client().call("dns.update", { force: opts.force ?? false });
     console.log(`${result.message} ${result.next}`);
-    if (result.outcome !== "accepted" && result.outcome !== "skipped") process.exitCode = 1;
+    if (!dnsUpdateDone(result)) process.exitCode = 1;
   });
 
 registerSetupCommand(program, client);

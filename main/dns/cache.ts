@@ -11,6 +11,8 @@ export interface DnsCache {
   target?: string;
   published?: DnsAddresses;
   acceptedAt?: number;
+  /** The fingerprint (below) the last accepted update was sent with: settings changed since are not verified yet. */
+  acceptedWith?: string;
   lastSentAt?: number;
   /** Salted hash of the settings and secrets the stop and hold below were earned with. */
   fingerprint?: string;

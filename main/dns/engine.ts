@@ -45,6 +45,8 @@ export class UpdateEngine {
   private cache: DnsCache | undefined;
   private target: UpdateTarget | undefined;
   detected: DetectedAddresses | undefined;
+  /** What the last check found to publish (the detected addresses the target takes). */
+  current: DnsAddresses | undefined;
   sending = false;
   lastCheckAt: number | undefined;
   /** When the timer should run the next check. */
@@ -61,6 +63,8 @@ export class UpdateEngine {
     // New settings (or secrets): whatever stopped or held updates was about the old ones. After a
     // refusal, the corrected settings may be tried at once: the refused request did not count.
     cache.fingerprint = fingerprint;
+    // Whatever was accepted before, these settings have not been tried yet (even if they are an earlier set again).
+    delete cache.acceptedWith;
     if (cache.stop) delete cache.lastSentAt;
     delete cache.stop;
     delete cache.hold;
@@ -70,6 +74,16 @@ export class UpdateEngine {
   /** What the provider last accepted for the current target. */
   published(): DnsAddresses | undefined {
     return this.cache && this.target && this.cache.target === targetOf(this.target) ? this.cache.published : undefined;
+  }
+
+  /** Whether the provider accepted an update with the current settings and secrets (not only with earlier ones). */
+  verified(): boolean {
+    return this.cache !== undefined && this.cache.acceptedWith === this.cache.fingerprint;
+  }
+
+  /** When the provider last accepted an update for the current target. */
+  acceptedAt(): number | undefined {
+    return this.published() ? this.cache?.acceptedAt : undefined;
   }
 
   state(): Pick<DnsCache, "stop" | "hold" | "history"> {
@@ -82,30 +96,32 @@ export class UpdateEngine {
     const now = this.deps.clock.now();
     this.lastCheckAt = now;
     this.nextRunAt = now + policy.checkEveryMs;
-    if (!target) return skipped(now, "Dynamic DNS is off, or its settings are incomplete; nothing sent.", "Choose a provider in Settings > Domain & DNS.");
+    if (!target) return skipped(now, "incomplete-settings", "Dynamic DNS is off, or its settings are incomplete; nothing sent.", "Choose a provider in Settings > Domain & DNS.");
     const published = this.published();
     const detected = await this.deps.detect(target.ipv6, published);
     this.detected = detected;
     const addresses: DnsAddresses = { ...(detected.ipv4 ? { ipv4: detected.ipv4 } : {}), ...(target.ipv6 && detected.ipv6 ? { ipv6: detected.ipv6 } : {}) };
+    this.current = addresses;
     const shown = list(addresses);
     if (!shown) {
-      return skipped(now, "No public address was found: the router did not report one, no echo service answered, and no network interface has one; nothing sent.", `Next check in ${duration(policy.checkEveryMs)}.`);
+      return skipped(now, "no-address", "No public address was found: the router did not report one, no echo service answered, and no network interface has one; nothing sent.", `Next check in ${duration(policy.checkEveryMs)}.`);
     }
-    const unchanged = published !== undefined && published.ipv4 === addresses.ipv4 && published.ipv6 === addresses.ipv6;
+    // Changed settings or secrets are tried at once, as ddclient does: a wrong secret must turn red now, not at the next change of address.
+    const unchanged = sameAddresses(published, addresses) && this.verified();
     const refreshDue = cache.acceptedAt !== undefined && now - cache.acceptedAt >= policy.refreshAfterMs;
     if (unchanged && !refreshDue && mode !== "force") {
-      return skipped(now, `${shown} is already published; nothing sent.`, `Next check in ${duration(policy.checkEveryMs)}.`);
+      return skipped(now, "up-to-date", `${shown} is already published; nothing sent.`, `Next check in ${duration(policy.checkEveryMs)}.`);
     }
     if (cache.stop && mode !== "force") {
-      return skipped(now, `Updates are stopped: ${cache.stop.reason} Nothing sent.`, stopNext);
+      return skipped(now, "stopped", `Updates are stopped: ${cache.stop.reason} Nothing sent.`, stopNext);
     }
     if (cache.hold && now < cache.hold.until && mode !== "force") {
       this.nextRunAt = cache.hold.until;
-      return skipped(now, `Waiting: ${cache.hold.reason} Nothing sent.`, `Next try in ${duration(cache.hold.until - now)}.`);
+      return skipped(now, "waiting", `Waiting: ${cache.hold.reason} Nothing sent.`, `Next try in ${duration(cache.hold.until - now)}.`);
     }
     if (cache.lastSentAt !== undefined && now - cache.lastSentAt < policy.minIntervalMs) {
       this.nextRunAt = cache.lastSentAt + policy.minIntervalMs;
-      return skipped(now, `The last update was sent ${duration(now - cache.lastSentAt)} ago, and providers block clients that update more than once a minute; nothing sent.`, `Next try in ${duration(this.nextRunAt - now)}.`);
+      return skipped(now, "too-soon", `The last update was sent ${duration(now - cache.lastSentAt)} ago, and providers block clients that update more than once a minute; nothing sent.`, `Next try in ${duration(this.nextRunAt - now)}.`);
     }
     return this.send(target, addresses, now);
   }
@@ -133,6 +149,7 @@ export class UpdateEngine {
         cache.target = targetOf(target);
         cache.published = addresses;
         cache.acceptedAt = now;
+        cache.acceptedWith = cache.fingerprint;
         delete cache.hold;
         result = { at: now, outcome: "accepted", sent: addresses, answer: reply.answer, message: story, next: `Next check in ${duration(policy.checkEveryMs)}.` };
         if (previous && list(previous) !== list(addresses)) result.previous = previous;
@@ -183,8 +200,12 @@ function targetOf(target: UpdateTarget): string {
   return `${target.provider.id}|${target.config.name}|${target.config.server}`;
 }
 
-function skipped(at: number, message: string, next: string): DnsUpdateResult {
-  return { at, outcome: "skipped", message, next };
+export function sameAddresses(a: DnsAddresses | undefined, b: DnsAddresses | undefined): boolean {
+  return a !== undefined && b !== undefined && a.ipv4 === b.ipv4 && a.ipv6 === b.ipv6;
+}
+
+function skipped(at: number, reason: NonNullable<DnsUpdateResult["reason"]>, message: string, next: string): DnsUpdateResult {
+  return { at, outcome: "skipped", reason, message, next };
 }
 
 /** "198.51.100.4 and 2001:db8::4" */

@@ -15,6 +15,8 @@ export interface DnsDeps {
   interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** podhost's version for the User-Agent (default: read from package.json). */
   version?: string;
+  /** DNS-01: the name servers (host[:port]) that must serve a TXT record before the CA is asked (default: the zone's NS records). */
+  authoritativeServers?: (fqdn: string) => Promise<string[]>;
 }
 
 export interface DnsService extends Service<DnsStatus> {

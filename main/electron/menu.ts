@@ -75,7 +75,7 @@ function glance(snapshot: StatusSnapshot): TrayMenuItem[] {
   const https = ports.mappings?.find((mapping) => mapping.purpose === "https");
   if (https) lines.push(`Router: port ${https.externalPort} → this PC ${https.internalPort}${ports.externalIp ? ` (${ports.externalIp})` : ""}`);
   else if (ports.state !== "off") lines.push(`Router: ${ports.state}`);
-  if (certs.certificate) lines.push(`Certificate: ${certs.state === "expiring" ? "expires" : "valid until"} ${new Date(certs.certificate.notAfter).toISOString().slice(0, 10)}`);
+  if (certs.certificate) lines.push(`Certificate: ${certs.state === "expired" ? "expired" : certs.state === "expiring" ? "expires" : "valid until"} ${new Date(certs.certificate.notAfter).toISOString().slice(0, 10)}`);
   return lines.map((label) => ({ type: "info", label }));
 }
 

@@ -15,7 +15,12 @@ export function notificationsFor(before: StatusSnapshot | undefined, after: Stat
   const out: TrayNotification[] = [];
   if (before.pod.state !== "crashed" && after.pod.state === "crashed") out.push({ title: "Your pod stopped", body: after.pod.message });
   if (before.certs.state !== "expiring" && after.certs.state === "expiring") out.push({ title: "The pod's certificate expires soon", body: after.certs.message });
-  if (before.dns.state !== "failed" && after.dns.state === "failed") out.push({ title: "Dynamic DNS stopped", body: after.dns.message });
+  if (before.certs.state !== "expired" && after.certs.state === "expired") out.push({ title: "The pod's certificate has expired", body: after.certs.message });
+  if (before.dns.state !== "failed" && after.dns.state === "failed") {
+    // Failed is either stopped for good (a refused password) or an update being retried while the name points elsewhere.
+    const retrying = after.dns.lastUpdate?.outcome === "retrying" || after.dns.lastUpdate?.outcome === "waiting";
+    out.push({ title: retrying ? "The pod's name points to an old address" : "Dynamic DNS stopped", body: after.dns.message });
+  }
   const update = after.dns.lastUpdate;
   if (update && update.at !== before.dns.lastUpdate?.at && update.outcome === "accepted" && update.previous && update.sent) {
     // A new address also matters to certificates and to other pods: say it, once.

@@ -22,7 +22,7 @@ export function CertDetails({ status }: StatusExtraProps) {
         items={[
           ["Issuer", certificate ? `${certificate.issuer}${certificate.source === "local" ? " (podhost's own CA)" : ""}` : undefined],
           ["Names", certificate?.names.join(", ")],
-          ["Expires", certificate ? <Time ms={certificate.notAfter} /> : undefined],
+          [certs.state === "expired" ? "Expired" : "Expires", certificate ? <Time ms={certificate.notAfter} /> : undefined],
           ["Next renewal", <Time ms={certs.nextRenewal} />],
         ]}
       />

@@ -1,4 +1,6 @@
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { createServer as createTlsServer } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createCertsService } from "../../main/certs/index";
 import { backoffDelay } from "../../main/certs/schedule";
@@ -10,10 +12,12 @@ import { ManualClock, settingsWith, testContext } from "./helpers";
 const minute = 60 * 1000;
 const cleanups: Array<() => Promise<unknown>> = [];
 let pebble: Pebble;
+let pebblePorts: { httpPort: number; tlsPort: number };
 
 beforeAll(async () => {
-  // Nothing listens on pebble's HTTP-01 port: the "port 80 closed" case.
-  pebble = await startPebble({ httpPort: await freePort(), tlsPort: await freePort() });
+  // Nothing listens on pebble's HTTP-01 and TLS-ALPN-01 ports: the "ports not forwarded" cases.
+  pebblePorts = { httpPort: await freePort(), tlsPort: await freePort() };
+  pebble = await startPebble(pebblePorts);
   process.env.NODE_EXTRA_CA_CERTS = pebble.listenerCaFile;
 });
 afterAll(() => pebble?.stop());
@@ -38,11 +42,18 @@ async function failingService(directoryUrl: string, options: { challenge?: Chall
   return { service, clock, failed, dir };
 }
 
+/** An HTTPS stand-in on loopback, trusted as pebble's listener is (ACME is HTTPS only). */
+async function httpsStandIn(handler: (req: IncomingMessage, res: ServerResponse, base: string) => void) {
+  const server = createHttpsServer({ cert: pebble.listenerPem.cert, key: pebble.listenerPem.key }, (req, res) => handler(req, res, `https://${req.headers.host}`));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
 /** A CA that answers every account request with 429 rateLimited and Retry-After. */
 async function rateLimitingCa(retryAfterSeconds: number) {
   let accountRequests = 0;
-  const server = createServer((req, res) => {
-    const base = `http://${req.headers.host}`;
+  const base = await httpsStandIn((req, res, base) => {
     if (req.url === "/dir") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ newNonce: `${base}/nonce`, newAccount: `${base}/account`, newOrder: `${base}/order` }));
     if (req.url === "/nonce") return void res.writeHead(200, { "replay-nonce": `nonce-${Date.now()}` }).end();
     accountRequests++;
@@ -50,9 +61,7 @@ async function rateLimitingCa(retryAfterSeconds: number) {
     res.writeHead(429, { "content-type": "application/problem+json", "retry-after": String(retryAfterSeconds), "replay-nonce": "n2" });
     res.end(JSON.stringify({ type: "urn:ietf:params:acme:error:rateLimited", detail: "too many new registrations from this IP", status: 429 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/dir`, requests: () => accountRequests };
+  return { url: `${base}/dir`, requests: () => accountRequests };
 }
 
 describe("ACME failures, in plain words with the next try", () => {
@@ -67,6 +76,23 @@ describe("ACME failures, in plain words with the next try", () => {
     const again = await service.renewNow();
     expect(again.nextAttempt).toBe(again.lastError!.at + 2 * minute);
     expect(again.certificate?.source).toBe("local");
+  });
+
+  it("TLS-ALPN-01 port that nobody forwards: says port 443 is not reachable from the internet, not that another TLS server holds it", async () => {
+    const { failed } = await failingService(pebble.directoryUrl, { challenge: "tls-alpn-01" });
+    expect(failed.lastError?.code).toBe("tls-alpn-01-failed");
+    expect(failed.message).toMatch(/^Port 443 is not reachable from the internet for unlucky\.pod\.test: nothing answered \(the router does not forward the port, or nothing listens there\)\. \(CA: Failed to connect to 127\.0\.0\.1:\d+ for the tls-alpn-01 challenge\)$/);
+    expect(failed.message).not.toMatch(/another TLS server/);
+    expect(failed.lastError?.fix).toMatch(/^Check that your router forwards port 443 to this computer/);
+  });
+
+  it("TLS-ALPN-01 answered by a TLS server that is not podhost: says the port answered, but not with the challenge", async () => {
+    // Another TLS server on the port that ignores ALPN (as nginx or Apache holding 443 do): the handshake works, acme-tls/1 is not spoken.
+    const other = createTlsServer({ cert: pebble.listenerPem.cert, key: pebble.listenerPem.key }, (socket) => socket.end());
+    await new Promise<void>((resolve) => other.listen(pebblePorts.tlsPort, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => other.close(resolve)));
+    const { failed } = await failingService(pebble.directoryUrl, { challenge: "tls-alpn-01" });
+    expect(failed.message).toMatch(/^Port 443 answered for unlucky\.pod\.test, but not with podhost's challenge: the TLS answer was not the challenge certificate \(is another TLS server on this port\?\)/);
   });
 
   it("CA unreachable: names the CA and the reason, tries again in a minute, and at once when the user changes the setting", async () => {
@@ -131,6 +157,22 @@ describe("ACME failures, in plain words with the next try", () => {
     const { failed } = await failingService(pebble.directoryUrl, { challenge: "dns-01" });
     expect(failed.lastError).toMatchObject({ code: "dns01-unavailable", field: "certs.acme.challenge" });
     expect(failed.lastError?.fix).toMatch(/Settings > Domain & DNS/);
+  });
+
+  it("sends nothing to a plain-http address that a directory hands out (RFC 8555: HTTPS only), and says which setting to fix", async () => {
+    let plainRequests = 0;
+    const plain = createServer((_req, res) => {
+      plainRequests++;
+      res.end();
+    });
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => plain.close(resolve)));
+    const plainBase = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
+    const base = await httpsStandIn((_req, res) => void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ newNonce: `${plainBase}/nonce`, newAccount: `${plainBase}/account`, newOrder: `${plainBase}/order` })));
+    const { failed } = await failingService(`${base}/dir`);
+    expect(failed.lastError).toMatchObject({ code: "acme-not-https", field: "certs.acme.directoryUrl" });
+    expect(failed.message).toBe(`The certificate authority gave the address ${plainBase}/nonce, which is not https://; ACME works over HTTPS only, so podhost did not send anything there.`);
+    expect(plainRequests).toBe(0);
   });
 
   it("backs off 1, 2, 4 ... minutes and never longer than a day", () => {

@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { Agent, request } from "undici";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -135,7 +135,7 @@ describe("ACME against pebble", () => {
     const asked: string[] = [];
     const pebbleHttps = new Agent({ connect: { ca: pebble.listenerCaPem } });
     let base = "";
-    const server = createServer(async (req, res) => {
+    const server = createHttpsServer({ cert: pebble.listenerPem.cert, key: pebble.listenerPem.key }, async (req, res) => {
       if (req.url === "/dir") {
         const directory = (await (await request(pebble.directoryUrl, { dispatcher: pebbleHttps })).body.json()) as object;
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...directory, renewalInfo: `${base}/renewal-info` }));
@@ -145,7 +145,7 @@ describe("ACME against pebble", () => {
       res.end(JSON.stringify({ suggestedWindow: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    base = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
     cleanups.push(async () => {
       await new Promise((resolve) => server.close(resolve));
       await pebbleHttps.close();

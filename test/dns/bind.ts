@@ -16,6 +16,8 @@ export interface Bind {
   secret: string;
   /** `dig +short` against this server. */
   dig(name: string, type: string): Promise<string[]>;
+  /** Changes records with BIND's own `nsupdate` (TSIG-signed), e.g. ["update add x.example.test 60 TXT \"v\""]. */
+  nsupdate(lines: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export interface Bind {
 export async function startBind(): Promise<Bind> {
   const named = requireTool("named", ["/usr/sbin/named"]);
   const dig = requireTool("dig", ["/usr/bin/dig"]);
+  const nsupdate = requireTool("nsupdate", ["/usr/bin/nsupdate"]);
   const dir = await tempDir("podhost-bind-");
   const port = await freePort();
   const zone = "example.test";
@@ -66,6 +69,12 @@ zone "${zone}" { type primary; file "${dir.path}/${zone}.zone"; update-policy { 
     async dig(name, type) {
       const { stdout } = await promisify(execFile)(dig, ["@127.0.0.1", "-p", String(port), "+short", "+norecurse", name, type]);
       return stdout.trim().split("\n").filter(Boolean);
+    },
+    async nsupdate(lines) {
+      await new Promise<void>((resolve, reject) => {
+        const child = execFile(nsupdate, ["-y", `hmac-sha256:${keyName}:${secret}`], (error) => (error ? reject(error) : resolve()));
+        child.stdin!.end([`server 127.0.0.1 ${port}`, ...lines, "send", ""].join("\n"));
+      });
     },
     async close() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -66,7 +66,11 @@ function loopbackOnly(settings: Settings): Settings {
   return settings;
 }
 
-export async function startHarness(changes: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<Harness> {
+/**
+ * `authoritativeServers`: where DNS-01 checks that a TXT record is served (default: nowhere, so
+ * no test ever asks the system's resolver for a zone's name servers).
+ */
+export async function startHarness(changes: Record<string, unknown>, secrets: Record<string, string> = {}, options: { authoritativeServers?: (fqdn: string) => Promise<string[]> } = {}): Promise<Harness> {
   const dir = await tempDir("podhost-dns-");
   const clock = new FakeClock();
   const log = new LogBus();
@@ -82,6 +86,7 @@ export async function startHarness(changes: Record<string, unknown>, secrets: Re
       defaultEchoUrls: [],
       interfaces: () => interfaces,
       version: "9.8.7",
+      authoritativeServers: options.authoritativeServers ?? (async () => []),
     });
   const harness: Harness = {
     service: make(),

@@ -32,7 +32,7 @@ describe("the update policy", () => {
       expect(result.outcome).toBe("skipped");
     }
     expect(fixture.requests).toHaveLength(1);
-    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" }, message: "pod.example.org points to 198.51.100.4." });
+    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" }, message: `pod.example.org points to 198.51.100.4, this connection's address (accepted at ${new Date(h.service.status().history[0]!.at).toTimeString().slice(0, 5)}).` });
   });
 
   it("sends exactly one update when the address changes", async () => {
@@ -134,7 +134,7 @@ describe("the update policy", () => {
     await h.service.check();
     h.clock.advance(minutes(2));
     const now = await h.service.updateNow();
-    expect(now).toEqual({ at: h.clock.now(), outcome: "skipped", message: "198.51.100.4 is already published; nothing sent.", next: "Next check in 5 minutes." });
+    expect(now).toEqual({ at: h.clock.now(), outcome: "skipped", reason: "up-to-date", message: "198.51.100.4 is already published; nothing sent.", next: "Next check in 5 minutes." });
     const forced = await h.service.updateNow({ force: true });
     expect(forced).toMatchObject({ outcome: "accepted", sent: { ipv4: "198.51.100.4" }, answer: "nochg 198.51.100.4" });
     expect(fixture.requests).toHaveLength(2);

@@ -1,7 +1,21 @@
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBind, type Bind } from "./bind";
+import { waitFor } from "../helpers/temp";
 import { minutes, startHarness, type Harness } from "./harness";
+
+const hhmm = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+
+/** Fire the check a settings change scheduled at once, and wait until it has run (it sets the next timer when done). */
+async function runDueCheck(h: Harness): Promise<void> {
+  h.clock.advance(0);
+  await waitFor("the check to run", () => h.clock.pending() > 0);
+}
+
+/** The updates the service sent, from its own history (BIND has no request log here). */
+function bindRequestsSoFar(h: Harness): number {
+  return h.service.status().history.length;
+}
 
 let bind: Bind;
 let h: Harness | undefined;
@@ -45,6 +59,33 @@ describe("RFC 2136 against a real BIND 9", () => {
     expect(result).toMatchObject({ outcome: "stopped", answer: "NOTAUTH" });
     expect(result.message).toContain("the server did not accept the TSIG key");
     expect(await bind.dig("wrongkey.example.test", "A")).toEqual([]);
+  });
+
+  it("a wrong TSIG secret set while the address is unchanged is tried at once (within the one-a-minute limit) and turns red; the right one turns green again", async () => {
+    const h = await harness("creds.example.test");
+    await h.service.start();
+    await waitFor("the first update", async () => h.clock.pending() > 0 && (h.clock.advance(0), h.service.status().state === "published"));
+    const accepted = h.service.status().lastUpdate!;
+
+    h.secrets.set("dns.password", Buffer.from("a secret BIND does not know").toString("base64"));
+    await h.configure({});
+    await runDueCheck(h);
+    // The provider has had one update this minute: the check waits for the minute, and says so instead of a tick.
+    const pending = h.service.status();
+    expect(pending.state).toBe("waiting");
+    expect(pending.message).toBe(`The dynamic DNS settings changed: podhost sends 198.51.100.4 again at ${hhmm(accepted.at + minutes(1))} to check them with the provider.`);
+    h.clock.advance(minutes(1));
+    const refused = await waitFor("the refusal", () => h.service.status().state === "failed" && h.service.status());
+    expect(bindRequestsSoFar(h)).toBe(2);
+    expect(refused.message).toBe('Updates are stopped: RFC 2136 (your own DNS server, TSIG) answered "NOTAUTH": the server did not accept the TSIG key: check its name, algorithm and secret.');
+    expect(refused.lastUpdate).toMatchObject({ outcome: "stopped", answer: "NOTAUTH" });
+    expect(await bind.dig("creds.example.test", "A")).toEqual(["198.51.100.4"]);
+
+    h.secrets.set("dns.password", bind.secret);
+    await h.configure({});
+    await runDueCheck(h);
+    await waitFor("the right key to be confirmed", () => h.service.status().state === "published");
+    expect(h.service.status().lastUpdate).toMatchObject({ outcome: "accepted", answer: "NOERROR" });
   });
 
   it("stops when the name is outside the server's zones", async () => {

@@ -13,7 +13,7 @@ import { tempDir, waitFor } from "../helpers/temp";
  */
 const domain = "pod.example.test";
 /** Nothing listens on port 1: a CA that cannot be reached, should anything ever ask it. */
-const refusedDirectory = "http://127.0.0.1:1/directory";
+const refusedDirectory = "https://127.0.0.1:1/directory";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let served: ServedPodhost;

@@ -25,4 +25,11 @@ const resolve4 = async (host) => { const ip = answer(host); if (!ip) throw notFo
 dns.promises.resolve4 = resolve4;
 dns.promises.Resolver.prototype.resolve4 = resolve4;
 dns.resolve4 = (host, ...rest) => { const callback = rest.pop(); resolve4(host).then((a) => callback(null, a), callback); };
+// No other record type (NS, TXT, SOA, ...) is answered: a lookup of a zone's name servers (DNS-01's
+// propagation check) finds none, so it checks nothing instead of asking a server off this machine.
+const refuse = async (host) => { throw notFound(host); };
+for (const method of ["resolve", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs", "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt", "reverse"]) {
+  dns.promises[method] = refuse;
+  dns.promises.Resolver.prototype[method] = refuse;
+}
 syncBuiltinESMExports();

@@ -62,7 +62,7 @@ async function ask(config: ProviderConfig, message: Buffer): Promise<ParsedRespo
 
 /** The server said no: its answer for the engine, or for the certs engineer's error text. */
 class Refusal extends Error {
-  constructor(readonly reply: ProviderReply) {
+  constructor(readonly reply: ProviderReply, readonly field = "dns.server") {
     super(`it answered ${reply.answer} (${reply.meaning})`);
   }
 }
@@ -71,7 +71,7 @@ class Refusal extends Error {
 async function findZone(config: ProviderConfig, name: string): Promise<string> {
   const response = await ask(config, queryMessage(name, TYPE.SOA));
   const soa = response.records.find((r) => r.type === TYPE.SOA);
-  if (response.rcode === 2 || response.rcode === 9) throw new Refusal(verdictOf(response.rcode));
+  if (response.rcode === 2 || response.rcode === 9) throw refusal(response.rcode);
   if (!soa) throw new Refusal({ verdict: "fatal", answer: "no zone", meaning: `the DNS server ${config.server} holds no zone for ${name}` });
   return soa.name;
 }
@@ -79,22 +79,27 @@ async function findZone(config: ProviderConfig, name: string): Promise<string> {
 /** Applies one update; a refusal throws. */
 async function update(config: ProviderConfig, name: string, changes: WireRecord[]): Promise<ProviderReply> {
   const zone = await findZone(config, name);
-  const reply = verdictOf((await ask(config, updateMessage(zone, changes))).rcode);
-  if (reply.verdict !== "accepted") throw new Refusal(reply);
-  return reply;
+  const { rcode } = await ask(config, updateMessage(zone, changes));
+  if (rcode !== 0) throw refusal(rcode);
+  return verdictOf(rcode);
 }
 
-const meanings: Record<number, { verdict: ProviderReply["verdict"]; meaning: string }> = {
+const meanings: Record<number, { verdict: ProviderReply["verdict"]; meaning: string; field?: string }> = {
   0: { verdict: "accepted", meaning: "the server applied the update" },
-  2: { verdict: "retry", meaning: "the DNS server failed to apply it" },
-  5: { verdict: "fatal", meaning: "the server does not allow this key to update this zone (check update-policy or allow-update)" },
-  9: { verdict: "fatal", meaning: "the server did not accept the TSIG key: check its name, algorithm and secret" },
-  10: { verdict: "fatal", meaning: "the name is not inside a zone this server holds" },
+  2: { verdict: "retry", meaning: "the DNS server failed to apply it", field: "dns.server" },
+  5: { verdict: "fatal", meaning: "the server does not allow this key to update this zone (check update-policy or allow-update)", field: "dns.username" },
+  9: { verdict: "fatal", meaning: "the server did not accept the TSIG key: check its name, algorithm and secret", field: "dns.password" },
+  10: { verdict: "fatal", meaning: "the name is not inside a zone this server holds", field: "dns.server" },
 };
 
 function verdictOf(rcode: number): ProviderReply {
   const name = RCODE_NAMES[rcode] ?? `RCODE ${rcode}`;
-  return { answer: name, ...(meanings[rcode] ?? { verdict: "fatal", meaning: "the server refused the update" }) };
+  const { verdict, meaning } = meanings[rcode] ?? { verdict: "fatal", meaning: "the server refused the update" };
+  return { answer: name, verdict, meaning };
+}
+
+function refusal(rcode: number): Refusal {
+  return new Refusal(verdictOf(rcode), meanings[rcode]?.field);
 }
 
 function replaceAll(name: string, type: number, address: string): WireRecord[] {
@@ -124,7 +129,7 @@ export const rfc2136: ProviderModule = {
       try {
         await update(config, fqdn, [record]);
       } catch (error) {
-        throw error instanceof Refusal ? new ProviderError(`The DNS server refused the TXT change for ${fqdn}: ${error.message}.`) : error;
+        throw error instanceof Refusal ? new ProviderError(`The DNS server refused the TXT change for ${fqdn}: ${error.message}.`, error.field) : error;
       }
     };
     return {

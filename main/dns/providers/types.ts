@@ -42,6 +42,10 @@ export interface ProviderModule {
 /** A TXT change the provider refused: certs shows the message as the reason the challenge failed. */
 export class ProviderError extends Error {
   override readonly name = "ProviderError";
+  /** The setting at fault (a dotted dns.* key) when the provider's answer tells; else its credential. */
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
 }
 
 /** The worse of two replies (for providers that need one request per address family). */
