@@ -11,6 +11,8 @@ export interface PortHolder {
   commandLine: string;
   /** This podhost or one of its own processes (a proxy worker): never "another program". */
   podhost: boolean;
+  /** Its parent's pid: tells a server's first process from the workers that share its socket. */
+  ppid: number;
 }
 
 /** Whether a TCP listener can bind `port` on `host` right now. */
@@ -42,6 +44,7 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
     for (const inode of listeningInodes(await readIfExists(table), port)) inodes.add(inode);
   }
   if (inodes.size === 0) return undefined;
+  const holders: number[] = [];
   for (const pid of await listPids()) {
     let fds: string[];
     try {
@@ -52,10 +55,21 @@ export async function findPortHolder(port: number): Promise<PortHolder | undefin
     for (const fd of fds) {
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) return describeProcess(pid);
+      if (inode && inodes.has(inode)) {
+        holders.push(pid);
+        break;
+      }
     }
   }
-  return undefined;
+  if (holders.length === 0) return undefined;
+  // A server's workers share its listening socket (apache, nginx): name the one that started them,
+  // whose parent does not hold the socket too. Pid order can't tell: pids wrap around.
+  return serverProcess(await Promise.all(holders.map(describeProcess)));
+}
+
+/** Of the processes sharing a listening socket, the one whose parent does not share it. */
+export function serverProcess(holders: PortHolder[]): PortHolder | undefined {
+  return holders.find((holder) => !holders.some((other) => other.pid === holder.ppid)) ?? holders[0];
 }
 
 /** "nginx (pid 812)" or "another program" when unknown: the wording every port error uses. */
@@ -89,7 +103,7 @@ async function describeProcess(pid: number): Promise<PortHolder> {
   const ppid = Number((await readIfExists(`/proc/${pid}/stat`)).split(")").pop()?.trim().split(" ")[1]);
   // podhost's own: this process, or a proxy worker it forked (node:cluster marks workers with NODE_UNIQUE_ID); the pod is not.
   const podhost = pid === process.pid || (ppid === process.pid && (await readIfExists(`/proc/${pid}/environ`)).split("\0").some((entry) => entry.startsWith("NODE_UNIQUE_ID=")));
-  return { pid, program: comm || (cmdline[0] ? basename(cmdline[0]) : "unknown"), commandLine: cmdline.join(" "), podhost };
+  return { pid, program: comm || (cmdline[0] ? basename(cmdline[0]) : "unknown"), commandLine: cmdline.join(" "), podhost, ppid };
 }
 
 async function readIfExists(path: string): Promise<string> {

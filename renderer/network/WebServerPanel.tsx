@@ -49,32 +49,23 @@ export function WebServerPanel({ view, values }: SettingsExtraProps) {
   );
 }
 
-/** The generated snippet, fetched again whenever the choices change. */
+/** The generated snippet, fetched again whenever the choices change; one for other choices is never shown. */
 function SnippetView({ params }: { params: WebServerSnippetParams }) {
-  const [snippet, setSnippet] = useState<Snippet | undefined>();
-  const [error, setError] = useState<UserErrorInfo | undefined>();
+  const [answer, setAnswer] = useState<{ key: string; snippet?: Snippet; error?: UserErrorInfo } | undefined>();
   const key = JSON.stringify(params);
   useEffect(() => {
     let current = true;
     call("webserver.snippet", JSON.parse(key) as WebServerSnippetParams).then(
-      (answer) => {
-        if (!current) return;
-        setSnippet(answer);
-        setError(undefined);
-      },
-      (caught: unknown) => {
-        if (!current) return;
-        setSnippet(undefined);
-        setError(toErrorInfo(caught));
-      },
+      (snippet) => current && setAnswer({ key, snippet }),
+      (caught: unknown) => current && setAnswer({ key, error: toErrorInfo(caught) }),
     );
     return () => {
       current = false;
     };
   }, [key]);
-  if (error) return <ErrorNote error={error} />;
-  if (!snippet) return <p role="status">Writing the config…</p>;
-  return <SnippetText snippet={snippet} />;
+  if (answer?.key !== key) return <p role="status">Writing the config…</p>;
+  if (answer.error) return <ErrorNote error={answer.error} />;
+  return answer.snippet ? <SnippetText snippet={answer.snippet} /> : null;
 }
 
 function SnippetText({ snippet }: { snippet: Snippet }) {

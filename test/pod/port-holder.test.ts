@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { waitFor } from "../helpers/temp";
-import { describeHolder, findPortHolder, isPortFree, nextFreePort } from "../../main/system/port-holder";
+import { describeHolder, findPortHolder, isPortFree, nextFreePort, serverProcess } from "../../main/system/port-holder";
 import { freePort, standInPod } from "./helpers";
 
 const cleanups: Array<() => void> = [];
@@ -20,6 +20,13 @@ describe("port holder lookup", () => {
     expect(holder).toMatchObject({ pid: child.pid, program: "node" });
     expect(holder!.commandLine).toContain("server.mjs");
     expect(describeHolder(holder)).toBe(`node (pid ${child.pid})`);
+  });
+
+  it("names a server's first process, not a worker sharing its socket, whatever their pids (pids wrap around)", () => {
+    const worker = { pid: 16_700, ppid: 29_900, program: "apache2", commandLine: "", podhost: false };
+    const server = { pid: 29_900, ppid: 1, program: "apache2", commandLine: "", podhost: false };
+    expect(serverProcess([worker, server])).toBe(server);
+    expect(serverProcess([server, worker])).toBe(server);
   });
 
   it("finds IPv6 listeners too, and nobody on a free port", async () => {
