@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import { connect as netConnect, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -246,4 +246,17 @@ export function echoed(response: string): SeenRequest {
 
 export function openFds(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/** The open descriptors that are the proxy's unnamed spool files. */
+export function spoolFiles(): { fd: string; mode: number }[] {
+  const found: { fd: string; mode: number }[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (/podhost-proxy-.*\/body-[0-9a-f]+ \(deleted\)$/.test(readlinkSync(`/proc/self/fd/${fd}`))) found.push({ fd, mode: statSync(`/proc/self/fd/${fd}`).mode & 0o777 });
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return found;
 }

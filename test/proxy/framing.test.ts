@@ -99,7 +99,7 @@ describe("answers from the upstream", () => {
     expect(response).not.toContain("ext=1");
   });
 
-  for (const [what, path] of [["an HTTP/1.0 answer", "/http10"], ["an answer with Connection: close", "/close"]]) {
+  for (const [what, path] of [["an HTTP/1.0 answer", "/http10"], ["an answer with Connection: close", "/close"]] as const) {
     it(`never puts the connection of ${what} back into the pool`, async () => {
       expect(statusOf(await rawExchange(proxy.httpPort, `GET ${path} HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`))).toBe(200);
       // The backend kept that connection open, but it must not carry the next request.

@@ -1,8 +1,7 @@
-import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/temp";
-import { httpGet, openFds, podName, rawExchange, startBackend, startTestProxy, statusOf, TestCertificates, type Backend } from "./fixtures";
+import { httpGet, openFds, podName, rawExchange, spoolFiles, startBackend, startTestProxy, statusOf, TestCertificates, type Backend } from "./fixtures";
 
 /** Hostile clients come from other loopback addresses than the visitor (127.0.0.1). */
 const hostileAddress = (i: number) => `127.0.0.${2 + (i % 8)}`;
@@ -24,19 +23,6 @@ function open(port: number, localAddress: string, head: string, then?: (socket: 
 function drip(socket: Socket, everyMs: number): void {
   const timer = setInterval(() => (socket.writable ? socket.write("a") : clearInterval(timer)), everyMs);
   socket.on("close", () => clearInterval(timer));
-}
-
-/** The open descriptors that are the proxy's unnamed spool files. */
-function spoolFiles(): { fd: string; mode: number }[] {
-  const found: { fd: string; mode: number }[] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (/podhost-proxy-.*\/body-[0-9a-f]+ \(deleted\)$/.test(readlinkSync(`/proc/self/fd/${fd}`))) found.push({ fd, mode: statSync(`/proc/self/fd/${fd}`).mode & 0o777 });
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return found;
 }
 
 describe("slow clients can't take the pod away", () => {
