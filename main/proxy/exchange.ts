@@ -81,6 +81,8 @@ class ForwardExchange implements Exchange, UpstreamUser {
   private phase = Phase.Collecting;
   private requestBody: Spool | undefined;
   private bodyEnded = false;
+  /** Every byte of the request is written to the upstream connection (a body from disk goes up piece by piece). */
+  private requestSent = false;
   private gated = false;
   private retried = false;
   private headBytes: Buffer | undefined;
@@ -159,7 +161,10 @@ class ForwardExchange implements Exchange, UpstreamUser {
     const head = framed ? `${this.target.head}Content-Length: ${this.requestBody?.total ?? 0}\r\n\r\n` : `${this.target.head}\r\n`;
     const socket = connection.socket;
     // A request without a body (the most common kind) is one plain write; one with a body held in memory, one writev.
-    if (!this.requestBody) return void socket.write(head, "latin1");
+    if (!this.requestBody) {
+      this.requestSent = true;
+      return void socket.write(head, "latin1");
+    }
     socket.cork();
     socket.write(head, "latin1");
     this.sendBody(connection);
@@ -173,7 +178,10 @@ class ForwardExchange implements Exchange, UpstreamUser {
     for (let piece = spool.next(); piece; piece = spool.next()) {
       if (!socket.write(piece)) return void socket.once("drain", () => this.connection === connection && this.sendBody(connection));
     }
-    if (spool.held === 0) return spool.discard();
+    if (spool.held === 0) {
+      this.requestSent = true;
+      return spool.discard();
+    }
     spool.read((error, piece) => {
       if (this.connection !== connection || !piece) return;
       if (error) return this.failed(500, `its request body could not be read back from disk: ${error.message}`);
@@ -372,11 +380,13 @@ class ForwardExchange implements Exchange, UpstreamUser {
     this.phase = Phase.Done;
     const connection = this.connection;
     this.connection = undefined;
-    if (connection && this.keepUpstream && this.bodyEnded) {
+    // The app may answer before it read the whole body: then the connection is mid-request and can't be reused.
+    if (connection && this.keepUpstream && this.requestSent) {
       // Paused while the client caught up: the next exchange must find it reading.
       if (connection.socket.isPaused()) connection.socket.resume();
       connection.release();
     } else connection?.socket.destroy();
+    this.requestBody?.discard();
     this.answerRead = true;
     if (!this.clientLags) this.finishClient();
   }

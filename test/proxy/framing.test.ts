@@ -70,11 +70,14 @@ describe("answers from the upstream", () => {
     "/trailers": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Secret\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Secret: internal\r\n\r\n",
     "/http10": "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
     "/close": "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+    "/early": "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\nno",
   };
   beforeAll(async () => {
     // Answers every request it is asked, on whatever connection, and never closes one itself.
     raw = await startRawBackend((data, connection) => {
-      const path = /^[A-Z]+ (\S+)/.exec(data)?.[1] ?? "";
+      // Pieces of a request body are not requests: only a request line is answered.
+      const path = /^[A-Z]+ (\S+) HTTP\/1\.1\r\n/.exec(data)?.[1];
+      if (path === undefined) return undefined;
       carriedBy.set(path, connection);
       return answers[path] ?? "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext";
     });
@@ -97,6 +100,14 @@ describe("answers from the upstream", () => {
     expect(response.slice(response.indexOf("\r\n\r\n") + 4)).toBe("5\r\nhello\r\n0\r\n\r\n");
     expect(response).not.toContain("X-Secret");
     expect(response).not.toContain("ext=1");
+  });
+
+  it("never reuses a connection whose app answered before it had the whole body", async () => {
+    const body = "e".repeat(512 * 1024);
+    const response = await rawExchange(proxy.httpPort, `POST /early HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    expect(statusOf(response)).toBe(413);
+    expect(statusOf(await rawExchange(proxy.httpPort, `GET /after-early HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`))).toBe(200);
+    expect(carriedBy.get("/after-early")).not.toBe(carriedBy.get("/early"));
   });
 
   for (const [what, path] of [["an HTTP/1.0 answer", "/http10"], ["an answer with Connection: close", "/close"]] as const) {
