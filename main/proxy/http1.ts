@@ -6,6 +6,8 @@
  * (see the proxy benchmark).
  */
 
+import { METHODS } from "node:http";
+
 /** A request head's fields in arrival order, with its framing. */
 interface MessageHead extends MessageFraming {
   /** Header names as sent. */
@@ -88,6 +90,15 @@ const digitsRe = /^\d{1,15}$/;
  * window.
  */
 export const maxRequestHeaders = 100;
+/**
+ * The methods a request may use: those Node's own parser (llhttp) knows, so no backend's parser
+ * reads a method differently; names are case-sensitive (`get` is not GET). CONNECT and TRACE are
+ * answered 405, as nginx does: a pod has no use for a tunnel or an echo of its visitors' cookies.
+ */
+const knownMethods = new Set(METHODS);
+const refusedMethods = new Set(["CONNECT", "TRACE"]);
+/** Fields that frame or route a message can't come as trailers (RFC 9110 6.5.1): refused, as llhttp does. */
+const framingTrailers = new Set(["content-length", "transfer-encoding", "host"]);
 
 /**
  * Walk the header fields after the start line (which ends at `from`), checking each, and hand
@@ -162,6 +173,8 @@ export function parseRequestHead(text: string): RequestHead {
   const lineEnd = startLineEnd(text);
   const line = requestLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(400, "a malformed request line");
+  if (!knownMethods.has(line[1]!)) throw new HeadError(400, "an unknown method");
+  if (refusedMethods.has(line[1]!)) throw new HeadError(405, `the ${line[1]} method`);
   if (line[3] !== "1") throw new HeadError(505, "an HTTP version other than 1.x");
   const minor = Number(line[4]);
   if (minor > 1) throw new HeadError(505, "an HTTP version other than 1.0 or 1.1");
@@ -264,6 +277,8 @@ export class ChunkedReader {
   private skipped = 0;
   /** The trailer line being read has had its colon. */
   private trailerColon = false;
+  /** Its name so far (the first 32 characters: enough to know a framing field). */
+  private trailerName = "";
 
   get done(): boolean {
     return this.state === ChunkState.Done;
@@ -327,8 +342,11 @@ export class ChunkedReader {
           // token, a colon, field-value characters. An empty line ends the body.
           if (byte !== 0x0d) {
             const bit = this.trailerColon ? 2 : byte === 0x3a /* : */ && this.lineBytes > 0 ? 0 : 1;
-            if (bit === 0) this.trailerColon = true;
-            else if ((charClass[byte]! & bit) === 0) throw new HeadError(400, "a malformed trailer line");
+            if (bit === 0) {
+              this.trailerColon = true;
+              if (framingTrailers.has(this.trailerName.toLowerCase())) throw new HeadError(400, `a ${this.trailerName} trailer`);
+            } else if ((charClass[byte]! & bit) === 0) throw new HeadError(400, "a malformed trailer line");
+            else if (bit === 1 && this.trailerName.length < 32) this.trailerName += String.fromCharCode(byte);
           } else if (this.lineBytes > 0 && !this.trailerColon) throw new HeadError(400, "a trailer line without a colon");
           this.skipLine(byte, ChunkState.TrailerLf, "trailer");
           i++;
@@ -338,6 +356,7 @@ export class ChunkedReader {
           this.state = this.lineBytes === 0 ? ChunkState.Done : ChunkState.Trailer;
           this.lineBytes = 0;
           this.trailerColon = false;
+          this.trailerName = "";
           i++;
           break;
       }

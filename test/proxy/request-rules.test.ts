@@ -91,11 +91,20 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     "a trailer without a colon": "3\r\nabc\r\n0\r\nX-Trailer\r\n\r\n",
     "a trailer with a control character": "3\r\nabc\r\n0\r\nX-Trailer: a\x00b\r\n\r\n",
     "a trailer with an empty name": "3\r\nabc\r\n0\r\n: value\r\n\r\n",
+    "a Content-Length trailer": "3\r\nabc\r\n0\r\nContent-Length: 3\r\n\r\n",
   };
   for (const [what, body] of Object.entries(badChunks)) {
     it(`refuses ${what} (400) and forwards nothing`, async () => {
       const before = pod.seen.length;
       expect(statusOf(await rawExchange(proxy.httpPort, chunked(body)))).toBe(400);
+      expect(pod.seen.length).toBe(before);
+    });
+  }
+
+  for (const [line, status] of [["get /x HTTP/1.1", 400], ["Get /x HTTP/1.1", 400], ["FOO /x HTTP/1.1", 400], ["PRI * HTTP/2.0", 400], ["TRACE /x HTTP/1.1", 405], [`CONNECT ${podName}:443 HTTP/1.1`, 405]] as const) {
+    it(`refuses "${line}" with ${status}, as nginx and llhttp do, and forwards nothing`, async () => {
+      const before = pod.seen.length;
+      expect(statusOf(await rawExchange(proxy.httpPort, `${line}\r\nHost: ${podName}\r\n\r\n`))).toBe(status);
       expect(pod.seen.length).toBe(before);
     });
   }
