@@ -66,10 +66,11 @@ export interface UpstreamUser {
 }
 
 /**
- * Keep-alive connections to one upstream, at most `upstreamConnections` open. When all are busy,
- * exchanges wait, and a released connection goes to the address holding the fewest, so one
- * address (one attacker) can't crowd out every other visitor; no address holds more than a
- * quarter of the pool at once.
+ * Keep-alive connections to one upstream, at most `upstreamConnections` open, shared fairly
+ * between client addresses so one address (one attacker) can't crowd out every other visitor:
+ * past its fair share (a quarter of the pool) an address gets a connection only while another
+ * quarter stays free for everyone else, and when exchanges wait, a released connection goes to
+ * the address holding the fewest.
  */
 export class UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
@@ -90,7 +91,7 @@ export class UpstreamPool {
 
   /** Give `user` a connection: an idle one, a new one, or the next one released. */
   acquire(user: UpstreamUser, fresh = false): void {
-    if ((this.holding.get(user.clientKey) ?? 0) >= this.fairShare) return this.enqueue(user);
+    if (!this.mayTake(user.clientKey, this.spare())) return this.enqueue(user);
     const reused = fresh ? undefined : this.idle.pop();
     if (reused) return this.give(user, reused);
     if (this.open.size < this.limits.upstreamConnections) return this.give(user, this.connect(false));
@@ -120,7 +121,7 @@ export class UpstreamPool {
     this.letGo(connection);
     if (this.retired || connection.dedicated) return void connection.socket.destroy();
     connection.idleSince = Date.now();
-    const next = this.nextWaiting();
+    const next = this.nextWaiting(this.spare() + 1);
     if (next) this.give(next, connection);
     else this.idle.push(connection);
   }
@@ -131,7 +132,7 @@ export class UpstreamPool {
     if (!this.open.delete(connection)) return;
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
-    const next = this.nextWaiting();
+    const next = this.nextWaiting(this.spare());
     if (next) this.give(next, this.connect(false));
   }
 
@@ -155,10 +156,20 @@ export class UpstreamPool {
     else this.waiting.set(user.clientKey, [user]);
   }
 
-  /** The first waiting exchange of the address that holds the fewest connections (below its fair share). */
-  private nextWaiting(): UpstreamUser | undefined {
+  /** Connections free now: idle ones, and those not opened yet. */
+  private spare(): number {
+    return this.idle.length + this.limits.upstreamConnections - this.open.size;
+  }
+
+  /** Whether `key` may take one of `spare` free connections: within its share, or leaving a share free for others. */
+  private mayTake(key: string, spare: number): boolean {
+    return spare > 0 && ((this.holding.get(key) ?? 0) < this.fairShare || spare > this.fairShare);
+  }
+
+  /** The first waiting exchange of the address that holds the fewest connections, when it may take one of `spare`. */
+  private nextWaiting(spare: number): UpstreamUser | undefined {
     let best: string | undefined;
-    let fewest = this.fairShare;
+    let fewest = Infinity;
     for (const key of this.waiting.keys()) {
       const held = this.holding.get(key) ?? 0;
       if (held < fewest) {
@@ -167,7 +178,7 @@ export class UpstreamPool {
         if (held === 0) break;
       }
     }
-    if (best === undefined) return undefined;
+    if (best === undefined || !this.mayTake(best, spare)) return undefined;
     const queue = this.waiting.get(best)!;
     const next = queue.shift()!;
     if (queue.length === 0) this.waiting.delete(best);
