@@ -155,13 +155,14 @@ describe("slow clients can't take the pod away", () => {
     const partial = Buffer.alloc(256 * 1024, "m");
     for (let i = 0; i < 1000; i++) sockets.push(open(proxy.httpPort, hostileAddress(i), upload(1024 * 1024), undefined, partial));
     // Each upload holds a spool file once past 16 KiB: the proxy has read them all.
-    await waitFor("every upload to reach its spool file", () => spoolFiles().length >= 1000, 30_000);
+    // Looked for every quarter second: each look reads thousands of descriptors, in the proxy's own process.
+    await waitFor("every upload to reach its spool file", () => spoolFiles().length >= 1000, 30_000, 250);
     const grown = process.memoryUsage().rss - rssBefore;
     console.log(`RSS grew ${(grown / 1048576).toFixed(1)} MiB with 1,000 uploads of 256 KiB each held`);
     // Held in memory they would be 250 MiB; the spools keep 16 KiB each.
     expect(grown).toBeLessThan(100 * 1024 * 1024);
     await cleanUp();
-    await waitFor("spool files and descriptors to return to their level", () => spoolFiles().length === 0 && openFds() <= fdsBefore + 8);
+    await waitFor("spool files and descriptors to return to their level", () => spoolFiles().length === 0 && openFds() <= fdsBefore + 8, 10_000, 250);
   });
 
   it("still forwards an ordinary upload whole, with its length", async () => {
