@@ -1,8 +1,6 @@
 import cluster from "node:cluster";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer as createNetServer, isIPv6, type Server as NetServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer as createTlsServer, type SecureContext, type Server as TlsServer } from "node:tls";
 import type { CertificateSource } from "../contracts";
 import { sharesPems, startProxyCluster, workerScript } from "./cluster";
@@ -14,6 +12,7 @@ import { sendError, sendRedirect } from "./pages";
 import { forward, type ExchangeContext } from "./exchange";
 import { absoluteForm, findRoute, RouteTable, safeTarget, stripPrefix } from "./routing";
 import { StaticFiles } from "./static-files";
+import { createSpoolDir } from "./spool";
 import { Stats, type ProxyCounters } from "./stats";
 import { createTlsPort } from "./tls-port";
 import { UpstreamPools } from "./upstream";
@@ -149,7 +148,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
   };
   const clientFacts = (visitor: Visitor, resolved: NonNullable<Resolved>) => ({ ip: visitor.ip, proto: visitor.proto, host: resolved.host, prefix: resolved.route.prefix });
 
-  const spoolDir = mkdtempSync(join(tmpdir(), "podhost-proxy-"));
+  const spoolDir = createSpoolDir();
   const context: ExchangeContext = { limits, stats, spoolDir };
 
   /** The request to the app; `ready` holds it back until the static lookup says the file isn't there. */

@@ -142,6 +142,8 @@ function readFields(text: string, from: number): MessageHead {
   const lower: string[] = [];
   const values: string[] = [];
   const framing = scanFields(text, from, (name, start, colon, end) => {
+    // A tab around a Host is refused, as nginx does: one reading of the routing header for everyone.
+    if (name === "host" && text.slice(colon + 1, end).includes("\t")) throw new HeadError(400, "a tab in the Host header");
     names.push(text.slice(start, colon));
     lower.push(name);
     values.push(trimSpaces(text, colon + 1, end));
@@ -275,6 +277,8 @@ export class ChunkedReader {
   private lineBytes = 0;
   /** Bytes of extensions and trailers in this message. */
   private skipped = 0;
+  /** Where in a chunk extension the reader is. */
+  private extension = Ext.NameStart;
   /** The trailer line being read has had its colon. */
   private trailerColon = false;
   /** Its name so far (the first 32 characters: enough to know a framing field). */
@@ -300,14 +304,17 @@ export class ChunkedReader {
             if (++this.digits > maxSizeDigits) throw new HeadError(400, "a chunk size too large");
             this.size = this.size * 16 + digit;
           } else if (this.digits > 0 && byte === 0x0d) this.state = ChunkState.SizeLf;
-          else if (this.digits > 0 && byte === 0x3b /* ; */) this.state = ChunkState.Extension;
+          else if (this.digits > 0 && byte === 0x3b /* ; */) {
+            this.state = ChunkState.Extension;
+            this.extension = Ext.NameStart;
+          }
           else throw new HeadError(400, "a malformed chunk size");
           i++;
           break;
         }
         case ChunkState.Extension:
-          // Skipped, but only when it is made of field-value characters: a control character is refused.
-          if (byte !== 0x0d && (charClass[byte]! & 2) === 0) throw new HeadError(400, "a control character in a chunk extension");
+          // Skipped, but only when it is well-formed, as llhttp's strict mode reads it.
+          this.extension = nextExtensionState(this.extension, byte);
           this.skipLine(byte, ChunkState.SizeLf, "chunk extension");
           i++;
           break;
@@ -370,6 +377,61 @@ export class ChunkedReader {
     else if (byte === 0x0a) throw new HeadError(400, `a malformed ${what}`);
     else if (++this.skipped > maxSkippedBytes) throw new HeadError(400, "chunk extensions and trailers over 16 KiB");
     else this.lineBytes++;
+  }
+}
+
+/** Where in `;name=value` or `;name="quoted"` (RFC 9112 7.1.1, without whitespace, as llhttp's strict mode). */
+const enum Ext {
+  /** Right after a ";": a name or "=" must follow. */
+  NameStart,
+  Name,
+  /** Right after "=". */
+  ValueStart,
+  Token,
+  Quoted,
+  Escaped,
+  /** After a closing quote: only ";" or the line's end. */
+  Closed,
+}
+
+function isTokenByte(byte: number): boolean {
+  return (charClass[byte]! & 1) !== 0;
+}
+
+/** The next extension state after `byte` (a CR ends the line where that is allowed); throws on anything malformed. */
+function nextExtensionState(state: Ext, byte: number): Ext {
+  const refuse = () => new HeadError(400, "a malformed chunk extension");
+  if (byte === 0x0d) {
+    if (state === Ext.NameStart || state === Ext.Quoted || state === Ext.Escaped) throw refuse();
+    return state;
+  }
+  switch (state) {
+    case Ext.NameStart:
+    case Ext.Name:
+      if (isTokenByte(byte)) return Ext.Name;
+      if (byte === 0x3d /* = */) return Ext.ValueStart;
+      if (byte === 0x3b && state === Ext.Name) return Ext.NameStart;
+      throw refuse();
+    case Ext.ValueStart:
+      if (byte === 0x22 /* " */) return Ext.Quoted;
+      if (byte === 0x3b) return Ext.NameStart;
+      if (isTokenByte(byte)) return Ext.Token;
+      throw refuse();
+    case Ext.Token:
+      if (isTokenByte(byte)) return Ext.Token;
+      if (byte === 0x3b) return Ext.NameStart;
+      throw refuse();
+    case Ext.Quoted:
+      if (byte === 0x22) return Ext.Closed;
+      if (byte === 0x5c /* \ */) return Ext.Escaped;
+      if (byte === 0x09 || (byte >= 0x20 && byte !== 0x7f)) return Ext.Quoted;
+      throw refuse();
+    case Ext.Escaped:
+      if (byte === 0x09 || (byte >= 0x20 && byte !== 0x7f)) return Ext.Quoted;
+      throw refuse();
+    case Ext.Closed:
+      if (byte === 0x3b) return Ext.NameStart;
+      throw refuse();
   }
 }
 

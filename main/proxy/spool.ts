@@ -1,6 +1,32 @@
 import { randomBytes } from "node:crypto";
-import { close, open, read, unlink, write } from "node:fs";
+import { close, mkdtempSync, open, read, readdirSync, rmSync, unlink, write } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+const dirPrefix = "podhost-proxy-";
+const dirOfRe = /^podhost-proxy-(\d+)-/;
+
+/**
+ * A new 0700 folder for this process's spool files. Folders left by podhost processes that are
+ * gone (a crash; their files were unlinked already) are removed first.
+ */
+export function createSpoolDir(): string {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(dirOfRe.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+  return mkdtempSync(join(tmpdir(), `${dirPrefix}${process.pid}-`));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** Largest piece read back from the file at once. */
 const readPieceBytes = 64 * 1024;

@@ -52,7 +52,7 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     expect(statusOf(await rawExchange(proxy.httpsPort, get(otherSite), { tls: true, servername: otherSite }))).toBe(200);
   });
 
-  for (const host of [`${podName}:99999`, `${podName}:0`, `${podName}:80x`, `${podName}:-1`, "pod..example.test", "pod example.test", `${podName}@evil`]) {
+  for (const host of [`${podName}\t`, `\t${podName}`, `${podName}:99999`, `${podName}:0`, `${podName}:80x`, `${podName}:-1`, "pod..example.test", "pod example.test", `${podName}@evil`]) {
     it(`answers a malformed Host (${host}) with 400, not 421`, async () => {
       const before = pod.seen.length;
       expect(statusOf(await rawExchange(proxy.httpPort, get(host)))).toBe(400);
@@ -65,8 +65,10 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     expect(seen.headers["x-forwarded-port"]).toBe("8443");
   });
 
-  it("ignores an empty line before the request line (RFC 9112 2.2)", async () => {
+  it("ignores an empty line before the request line (RFC 9112 2.2), also between pipelined requests", async () => {
     expect(statusOf(await rawExchange(proxy.httpPort, `\r\n\r\n${get(podName)}`))).toBe(200);
+    const pipelined = await rawExchange(proxy.httpPort, `\r\nGET /a HTTP/1.1\r\nHost: ${podName}\r\n\r\n\r\nPOST /b HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 1\r\n\r\nb\r\n${get(podName)}`);
+    expect([...pipelined.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(["200", "200", "200"]);
   });
 
   it("routes an absolute-form target naming one of our hosts, its authority winning over Host (RFC 9112 3.2.2)", async () => {
@@ -88,6 +90,11 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
   const badChunks: Record<string, string> = {
     "a chunk extension with a control character": "3;a=\x01\r\nabc\r\n0\r\n\r\n",
     "a chunk extension with DEL": "3;a\x7f\r\nabc\r\n0\r\n\r\n",
+    "a chunk extension with a space in its name": "3;a b\r\nabc\r\n0\r\n\r\n",
+    "a chunk extension with a tab": "3;a\t\r\nabc\r\n0\r\n\r\n",
+    "an empty chunk extension": "3;\r\nabc\r\n0\r\n\r\n",
+    "a chunk extension with two equals signs": "3;a==b\r\nabc\r\n0\r\n\r\n",
+    "a chunk extension value that is not a token": "3;a=\xff\r\nabc\r\n0\r\n\r\n",
     "a trailer without a colon": "3\r\nabc\r\n0\r\nX-Trailer\r\n\r\n",
     "a trailer with a control character": "3\r\nabc\r\n0\r\nX-Trailer: a\x00b\r\n\r\n",
     "a trailer with an empty name": "3\r\nabc\r\n0\r\n: value\r\n\r\n",
@@ -110,7 +117,7 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
   }
 
   it("accepts well-formed chunk extensions and trailers, and forwards only the body", async () => {
-    const seen = echoed(await rawExchange(proxy.httpPort, `POST /c HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3;name="a b";x=1\r\nabc\r\n0\r\nX-Trailer: fine\r\n\r\n`));
+    const seen = echoed(await rawExchange(proxy.httpPort, `POST /c HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3;name="a b";x=1;=v;y=\r\nabc\r\n0\r\nX-Trailer: fine\r\n\r\n`));
     expect(seen.body).toBe("abc");
     expect(seen.headers["x-trailer"]).toBeUndefined();
   });

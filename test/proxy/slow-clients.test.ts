@@ -1,4 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/temp";
 import { httpGet, openFds, podName, rawExchange, spoolFiles, startBackend, startTestProxy, statusOf, TestCertificates, type Backend } from "./fixtures";
@@ -163,6 +167,20 @@ describe("slow clients can't take the pod away", () => {
     expect(grown).toBeLessThan(100 * 1024 * 1024);
     await cleanUp();
     await waitFor("spool files and descriptors to return to their level", () => spoolFiles().length === 0 && openFds() <= fdsBefore + 8, 10_000, 250);
+  });
+
+  it("removes the spool folder a crashed podhost left behind when it starts again", async () => {
+    // A process that has exited: its pid names the folder as a crashed proxy's would.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    const left = join(tmpdir(), `podhost-proxy-${gone}-left`);
+    mkdirSync(left, { mode: 0o700 });
+    const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
+    try {
+      expect(existsSync(left)).toBe(false);
+    } finally {
+      await next.close();
+      rmSync(left, { recursive: true, force: true });
+    }
   });
 
   it("still forwards an ordinary upload whole, with its length", async () => {
