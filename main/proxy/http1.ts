@@ -118,11 +118,11 @@ function scanFields(text: string, from: number, visit: (lower: string, start: nu
     if (colon <= start || colon >= end || !allOf(text, start, colon, 1) || !allOf(text, colon + 1, end, 2)) throw new HeadError(400, "a malformed header line");
     const lower = text.slice(start, colon).toLowerCase();
     if (lower === "content-length") {
-      const value = trimSpaces(text, colon + 1, end);
+      const value = framingValue(text, colon + 1, end);
       if (framing.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
       framing.contentLength = Number(value);
     } else if (lower === "transfer-encoding") {
-      if (++transferEncodings > 1 || trimSpaces(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
+      if (++transferEncodings > 1 || framingValue(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
       framing.chunked = true;
     } else if (lower === "connection") {
       for (const part of trimSpaces(text, colon + 1, end).split(",")) {
@@ -161,6 +161,17 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
+/**
+ * The value of a framing header (Content-Length, Transfer-Encoding) after its leading spaces.
+ * A tab, or whitespace after the value, is left in (and so refused): nginx refuses the one,
+ * llhttp the other, and a framing header is where every reader must agree.
+ */
+function framingValue(text: string, start: number, end: number): string {
+  let from = start;
+  while (from < end && text.charCodeAt(from) === 0x20) from++;
+  return text.slice(from, end);
+}
+
 /** `text` from `start` to `end`, without leading and trailing spaces and tabs (String.trim would take more, like 0xA0). */
 function trimSpaces(text: string, start: number, end: number): string {
   let from = start;
@@ -171,7 +182,10 @@ function trimSpaces(text: string, start: number, end: number): string {
 }
 
 /** Parse a request head; throws HeadError. */
-export function parseRequestHead(text: string): RequestHead {
+export function parseRequestHead(head: string): RequestHead {
+  // Empty lines before the request line are ignored (RFC 9112 2.2).
+  let text = head;
+  while (text.charCodeAt(0) === 0x0d && text.charCodeAt(1) === 0x0a) text = text.slice(2);
   const lineEnd = startLineEnd(text);
   const line = requestLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(400, "a malformed request line");

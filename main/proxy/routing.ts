@@ -105,6 +105,8 @@ export function safeTarget(target: string): string | undefined {
   const queryAt = out.indexOf("?");
   const path = queryAt < 0 ? out : out.slice(0, queryAt);
   // A dot segment starts after a slash (or a backslash); anything encoded is decoded and looked at.
+  // A "%" that starts no escape is a malformed path (nginx answers 400), never passed on for the app to guess at.
+  if (path.includes("%") && /%(?![0-9a-fA-F]{2})/.test(path)) return undefined;
   if (path.includes("%") || path.includes("/.") || path.includes("\\.")) {
     for (const segment of path.split("/")) {
       const decoded = decodeSegment(segment);

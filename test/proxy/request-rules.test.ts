@@ -79,6 +79,14 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     expect(pod.seen.length).toBe(before + 1);
   });
 
+  for (const path of ["/%", "/a%2", "/a%zz/b"]) {
+    it(`answers a path with a malformed percent escape (${path}) with 400, as nginx does`, async () => {
+      const before = pod.seen.length;
+      expect(statusOf(await rawExchange(proxy.httpPort, `POST ${path} HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 0\r\n\r\n`))).toBe(400);
+      expect(pod.seen.length).toBe(before);
+    });
+  }
+
   it("never acts as an open proxy for an absolute-form target naming someone else", async () => {
     const before = pod.seen.length + other.seen.length;
     expect(statusOf(await rawExchange(proxy.httpPort, `GET http://127.0.0.1:${pod.port}/x HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`))).toBe(421);
