@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ProxyLimits } from "./config";
 import { errorAnswer } from "./pages";
-import { ChunkedReader, HeadError, parseRequestHead, type RequestHead } from "./http1";
+import { ChunkedReader, emptyLinesBefore, HeadError, parseRequestHead, type RequestHead } from "./http1";
 
 /** A whole answer kept for reuse by `respondReusable`, with what it was built for. */
 export interface ReusableAnswer {
@@ -207,16 +207,13 @@ export class ClientConnection {
   private readHead(): boolean {
     let input = this.buffered!;
     // Empty lines before a request line are ignored (RFC 9112 2.2): some clients send one after a POST body.
-    if (input[0] === 0x0d) {
-      let skip = 0;
-      while (input[skip] === 0x0d && input[skip + 1] === 0x0a) skip += 2;
-      if (skip > 0) {
-        this.buffered = input = input.subarray(skip);
-        if (input.length === 0) {
-          this.buffered = undefined;
-          return false;
-        }
+    const skip = emptyLinesBefore(input);
+    if (skip > 0) {
+      if (skip === input.length) {
+        this.buffered = undefined;
+        return false;
       }
+      this.buffered = input = input.subarray(skip);
     }
     const end = input.indexOf(crlfcrlf);
     const limit = this.host.limits.headerBytes;

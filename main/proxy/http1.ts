@@ -122,7 +122,7 @@ function scanFields(text: string, from: number, visit: (lower: string, start: nu
       if (framing.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
       framing.contentLength = Number(value);
     } else if (lower === "transfer-encoding") {
-      if (++transferEncodings > 1 || framingValue(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
+      if (++transferEncodings > 1 || trimSpaces(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
       framing.chunked = true;
     } else if (lower === "connection") {
       for (const part of trimSpaces(text, colon + 1, end).split(",")) {
@@ -162,9 +162,9 @@ function isSpace(code: number): boolean {
 }
 
 /**
- * The value of a framing header (Content-Length, Transfer-Encoding) after its leading spaces.
- * A tab, or whitespace after the value, is left in (and so refused): nginx refuses the one,
- * llhttp the other, and a framing header is where every reader must agree.
+ * The value of a Content-Length after its leading spaces. A tab, or whitespace after the value,
+ * is left in (and so refused): nginx refuses the one, llhttp the other, and a body's length is
+ * where every reader must agree.
  */
 function framingValue(text: string, start: number, end: number): string {
   let from = start;
@@ -181,11 +181,22 @@ function trimSpaces(text: string, start: number, end: number): string {
   return text.slice(from, to);
 }
 
+/**
+ * How many CR and LF bytes come before a request line: skipped (RFC 9112 2.2 asks for at least
+ * empty lines; nginx and llhttp skip any run of CR and LF, so no reader sees a request there).
+ */
+export function emptyLinesBefore(input: string | Buffer): number {
+  let at = 0;
+  for (;;) {
+    const code = typeof input === "string" ? input.charCodeAt(at) : input[at];
+    if (code !== 0x0d && code !== 0x0a) return at;
+    at++;
+  }
+}
+
 /** Parse a request head; throws HeadError. */
 export function parseRequestHead(head: string): RequestHead {
-  // Empty lines before the request line are ignored (RFC 9112 2.2).
-  let text = head;
-  while (text.charCodeAt(0) === 0x0d && text.charCodeAt(1) === 0x0a) text = text.slice(2);
+  const text = head.slice(emptyLinesBefore(head));
   const lineEnd = startLineEnd(text);
   const line = requestLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(400, "a malformed request line");
@@ -201,13 +212,18 @@ export function parseRequestHead(head: string): RequestHead {
   let hostCount = 0;
   let upgrade: "websocket" | undefined;
   let expect: string | undefined;
+  let expects = 0;
   for (let i = 0; i < fields.lower.length; i++) {
     const name = fields.lower[i]!;
     if (name === "host") {
       host = fields.values[i];
       hostCount++;
     } else if (name === "upgrade" && fields.values[i]!.toLowerCase() === "websocket") upgrade = "websocket";
-    else if (name === "expect") expect = fields.values[i]!.toLowerCase();
+    else if (name === "expect") {
+      expect = fields.values[i]!.toLowerCase();
+      // Which of two expectations counts is for each reader to guess (nginx refuses them): 417.
+      if (++expects > 1) throw new HeadError(417, "more than one Expect header");
+    }
   }
   const { connection } = fields;
   // Built field by field: an object spread here cost ~10 us per request (V8's slow path).

@@ -67,6 +67,7 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
 
   it("ignores an empty line before the request line (RFC 9112 2.2), also between pipelined requests", async () => {
     expect(statusOf(await rawExchange(proxy.httpPort, `\r\n\r\n${get(podName)}`))).toBe(200);
+    expect(statusOf(await rawExchange(proxy.httpPort, `\r\r\n\n${get(podName)}`))).toBe(200);
     const pipelined = await rawExchange(proxy.httpPort, `\r\nGET /a HTTP/1.1\r\nHost: ${podName}\r\n\r\n\r\nPOST /b HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 1\r\n\r\nb\r\n${get(podName)}`);
     expect([...pipelined.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(["200", "200", "200"]);
   });
@@ -86,6 +87,14 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
       expect(pod.seen.length).toBe(before);
     });
   }
+
+  it("refuses two Expect headers (417), as nginx does, whichever comes first", async () => {
+    const before = pod.seen.length;
+    for (const pair of ["Expect: 200-ok\r\nExpect: 100-continue", "Expect: 100-continue\r\nExpect: 100-continue"]) {
+      expect(statusOf(await rawExchange(proxy.httpPort, `POST /e HTTP/1.1\r\nHost: ${podName}\r\n${pair}\r\nContent-Length: 0\r\n\r\n`))).toBe(417);
+    }
+    expect(pod.seen.length).toBe(before);
+  });
 
   it("never acts as an open proxy for an absolute-form target naming someone else", async () => {
     const before = pod.seen.length + other.seen.length;
