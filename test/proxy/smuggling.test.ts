@@ -13,6 +13,7 @@ const attacks: Record<string, string> = {
   "Transfer-Encoding with an obfuscated name": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${smuggled}`,
   "a tab before the Content-Length value (nginx refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nContent-Length:\t ${smuggled.length}\r\n\r\n${smuggled}`,
   "a space after the Content-Length value (llhttp refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 0 \r\n\r\n${smuggled}`,
+  "a tab after Transfer-Encoding: chunked (nginx refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n${smuggled}`,
 };
 
 describe("request smuggling and size limits", () => {
