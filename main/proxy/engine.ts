@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { rmSync } from "node:fs";
-import { createServer as createNetServer, isIPv6, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContext, type Server as TlsServer } from "node:tls";
 import type { CertificateSource } from "../contracts";
 import { sharesPems, startProxyCluster, workerScript } from "./cluster";
@@ -15,7 +15,7 @@ import { StaticFiles } from "./static-files";
 import { createSpoolDir } from "./spool";
 import { Stats, type ProxyCounters } from "./stats";
 import { createTlsPort } from "./tls-port";
-import { UpstreamPools } from "./upstream";
+import { clientKey, UpstreamPools } from "./upstream";
 
 /**
  * The certificate source as the engine uses it: a worker process asks its primary for ACME
@@ -260,23 +260,6 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
  */
 function useDefaultContext(server: TlsServer, context: SecureContext | undefined): void {
   if (context) (server as unknown as { _sharedCreds: SecureContext })._sharedCreds = context;
-}
-
-/**
- * Who a visitor is for the upstream pool's fair share: its address, or for IPv6 its /64 (one
- * home or phone is given a whole /64 and can use any address in it).
- */
-function clientKey(ip: string): string {
-  if (!isIPv6(ip) || ip.startsWith("::ffff:")) return ip;
-  const [head = "", tail] = ip.split("::");
-  const groups = head ? head.split(":") : [];
-  // Groups after "::" follow the zeros it stands for; only the first four decide the /64.
-  if (groups.length < 4 && tail !== undefined) {
-    const after = tail ? tail.split(":") : [];
-    while (groups.length + after.length < 8) groups.push("0");
-    groups.push(...after);
-  }
-  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 function listen(server: NetServer, proto: "http" | "https", port: number, host: string | undefined): Promise<number> {

@@ -1,4 +1,4 @@
-import { connect, type Socket } from "node:net";
+import { connect, isIPv6, type Socket } from "node:net";
 import { upstreamLabel, type ProxyLimits, type Upstream } from "./config";
 
 /** Keep-alive connections idle longer than this are closed (the app may close them first). */
@@ -52,6 +52,23 @@ export class UpstreamPools {
     this.pools.clear();
     this.byUpstream = new WeakMap();
   }
+}
+
+/**
+ * Who a visitor is for the upstream pool's fair share: its address, or for IPv6 its /64 (one
+ * home or phone is given a whole /64 and can use any address in it).
+ */
+export function clientKey(ip: string): string {
+  if (!isIPv6(ip) || ip.startsWith("::ffff:")) return ip;
+  const [head = "", tail] = ip.split("::");
+  const groups = head ? head.split(":") : [];
+  // Groups after "::" follow the zeros it stands for; only the first four decide the /64.
+  if (groups.length < 4 && tail !== undefined) {
+    const after = tail ? tail.split(":") : [];
+    while (groups.length + after.length < 8) groups.push("0");
+    groups.push(...after);
+  }
+  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 /** What the pool needs from an exchange that uses its connections. */
