@@ -57,6 +57,7 @@ export class Spool {
   private unwritten: Buffer[] = [];
   private unwrittenBytes = 0;
   private writing = false;
+  private reading = false;
   private written = 0;
   private readAt = 0;
   private discarded = false;
@@ -119,8 +120,13 @@ export class Spool {
       return;
     }
     const piece = Buffer.allocUnsafe(Math.min(readPieceBytes, this.written - this.readAt));
+    this.reading = true;
     read(this.fd!, piece, 0, piece.length, this.readAt, (error, bytes) => {
-      if (this.discarded) return done(undefined);
+      this.reading = false;
+      if (this.discarded) {
+        this.closeFile();
+        return done(undefined);
+      }
       if (error || bytes === 0) return done(error ?? new Error("the temporary file ended early"));
       this.readAt += bytes;
       this.held -= bytes;
@@ -143,7 +149,14 @@ export class Spool {
     this.held = 0;
     this.onReadable = undefined;
     this.onWritten = undefined;
-    if (this.fd !== undefined && !this.writing) close(this.fd, noop);
+    this.closeFile();
+  }
+
+  /** Close the file once no read or write uses its descriptor (a closed number can be reused at once). */
+  private closeFile(): void {
+    if (this.fd === undefined || this.writing || this.reading) return;
+    close(this.fd, noop);
+    this.fd = undefined;
   }
 
   private flush(): void {
@@ -155,7 +168,7 @@ export class Spool {
     this.writing = true;
     write(this.fd, piece, 0, piece.length, this.written, (error, bytes) => {
       this.writing = false;
-      if (this.discarded) return void close(this.fd!, noop);
+      if (this.discarded) return this.closeFile();
       if (error) return this.fail(error);
       this.written += bytes;
       this.unwrittenBytes -= bytes;
