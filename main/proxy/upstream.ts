@@ -1,4 +1,4 @@
-import { connect, isIPv6, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { upstreamLabel, type ProxyLimits, type Upstream } from "./config";
 
 /** Keep-alive connections idle longer than this are closed (the app may close them first). */
@@ -59,7 +59,8 @@ export class UpstreamPools {
  * home or phone is given a whole /64 and can use any address in it).
  */
 export function clientKey(ip: string): string {
-  if (!isIPv6(ip) || ip.startsWith("::ffff:")) return ip;
+  // Addresses come from the socket or a front server's checked claim: a colon means IPv6.
+  if (!ip.includes(":") || ip.startsWith("::ffff:")) return ip;
   const [head = "", tail] = ip.split("::");
   const groups = head ? head.split(":") : [];
   // Groups after "::" follow the zeros it stands for; only the first four decide the /64.
