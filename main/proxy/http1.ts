@@ -6,6 +6,8 @@
  * (see the proxy benchmark).
  */
 
+import { METHODS } from "node:http";
+
 /** A request head's fields in arrival order, with its framing. */
 interface MessageHead extends MessageFraming {
   /** Header names as sent. */
@@ -24,17 +26,25 @@ export interface RequestHead extends MessageHead {
   host: string | undefined;
   hostCount: number;
   keepAlive: boolean;
-  /** The Upgrade header, when Connection names it. */
-  upgrade: string | undefined;
+  /**
+   * "websocket" when the client asks to switch to it (Upgrade: websocket, with Connection naming
+   * upgrade); undefined otherwise. No other protocol (h2c, TLS) is ever tunnelled: its Upgrade
+   * header is dropped as hop-by-hop and the request goes on as an ordinary one.
+   */
+  upgrade: "websocket" | undefined;
   expect: string | undefined;
 }
 
 /** An upstream's answer head: its framing, and the header lines a client may get. */
 export interface ResponseHead extends MessageFraming {
+  /** 0 for HTTP/1.0 (its connection is never reused), 1 for HTTP/1.1. */
+  minor: number;
   status: number;
   reason: string;
   /** The header lines `parseResponseHead` was told to keep, as received ("Name: value\r\n" each). */
   kept: string;
+  /** The Upgrade header (what a 101 switches to). */
+  upgrade: string | undefined;
 }
 
 /** How a message's body is delimited, and its Connection options. */
@@ -72,6 +82,23 @@ function allOf(text: string, from: number, to: number, bit: number): boolean {
   return true;
 }
 const digitsRe = /^\d{1,15}$/;
+/**
+ * Header lines a request may carry. nginx caps only their size; a count cap matters as well
+ * because the pod's server (node:http, Rack on unicorn) keeps only the first N (node:http 2,000,
+ * or 1,000 with maxHeadersCount) and silently drops the rest. Browsers send 10-30 lines; 100
+ * leaves room for any real client while keeping every header we add well within every backend's
+ * window.
+ */
+export const maxRequestHeaders = 100;
+/**
+ * The methods a request may use: those Node's own parser (llhttp) knows, so no backend's parser
+ * reads a method differently; names are case-sensitive (`get` is not GET). CONNECT and TRACE are
+ * answered 405, as nginx does: a pod has no use for a tunnel or an echo of its visitors' cookies.
+ */
+const knownMethods = new Set(METHODS);
+const refusedMethods = new Set(["CONNECT", "TRACE"]);
+/** Fields that frame or route a message can't come as trailers (RFC 9110 6.5.1): refused, as llhttp does. */
+const framingTrailers = new Set(["content-length", "transfer-encoding", "host"]);
 
 /**
  * Walk the header fields after the start line (which ends at `from`), checking each, and hand
@@ -91,11 +118,11 @@ function scanFields(text: string, from: number, visit: (lower: string, start: nu
     if (colon <= start || colon >= end || !allOf(text, start, colon, 1) || !allOf(text, colon + 1, end, 2)) throw new HeadError(400, "a malformed header line");
     const lower = text.slice(start, colon).toLowerCase();
     if (lower === "content-length") {
-      const value = trimSpaces(text, colon + 1, end);
+      const value = framingValue(text, colon + 1, end);
       if (framing.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
       framing.contentLength = Number(value);
     } else if (lower === "transfer-encoding") {
-      if (++transferEncodings > 1 || trimSpaces(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
+      if (++transferEncodings > 1 || framingValue(text, colon + 1, end, true).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
       framing.chunked = true;
     } else if (lower === "connection") {
       for (const part of trimSpaces(text, colon + 1, end).split(",")) {
@@ -115,6 +142,8 @@ function readFields(text: string, from: number): MessageHead {
   const lower: string[] = [];
   const values: string[] = [];
   const framing = scanFields(text, from, (name, start, colon, end) => {
+    // A tab around a Host is refused, as nginx does: one reading of the routing header for everyone.
+    if (name === "host" && text.slice(colon + 1, end).includes("\t")) throw new HeadError(400, "a tab in the Host header");
     names.push(text.slice(start, colon));
     lower.push(name);
     values.push(trimSpaces(text, colon + 1, end));
@@ -132,6 +161,19 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
+/**
+ * The value of a framing header without its leading spaces (and trailing ones, for
+ * Transfer-Encoding). A tab anywhere, or a space after a Content-Length, is left in and so
+ * refused: nginx refuses the tabs, llhttp the space, and framing is where every reader must agree.
+ */
+function framingValue(text: string, start: number, end: number, trailingSpaces = false): string {
+  let from = start;
+  let to = end;
+  while (from < to && text.charCodeAt(from) === 0x20) from++;
+  while (trailingSpaces && to > from && text.charCodeAt(to - 1) === 0x20) to--;
+  return text.slice(from, to);
+}
+
 /** `text` from `start` to `end`, without leading and trailing spaces and tabs (String.trim would take more, like 0xA0). */
 function trimSpaces(text: string, start: number, end: number): string {
   let from = start;
@@ -141,27 +183,49 @@ function trimSpaces(text: string, start: number, end: number): string {
   return text.slice(from, to);
 }
 
+/**
+ * How many CR and LF bytes come before a request line: skipped (RFC 9112 2.2 asks for at least
+ * empty lines; nginx and llhttp skip any run of CR and LF, so no reader sees a request there).
+ */
+export function emptyLinesBefore(input: string | Buffer): number {
+  let at = 0;
+  for (;;) {
+    const code = typeof input === "string" ? input.charCodeAt(at) : input[at];
+    if (code !== 0x0d && code !== 0x0a) return at;
+    at++;
+  }
+}
+
 /** Parse a request head; throws HeadError. */
-export function parseRequestHead(text: string): RequestHead {
+export function parseRequestHead(head: string): RequestHead {
+  const text = head.slice(emptyLinesBefore(head));
   const lineEnd = startLineEnd(text);
   const line = requestLineRe.exec(text.slice(0, lineEnd));
   if (!line) throw new HeadError(400, "a malformed request line");
+  if (!knownMethods.has(line[1]!)) throw new HeadError(400, "an unknown method");
+  if (refusedMethods.has(line[1]!)) throw new HeadError(405, `the ${line[1]} method`);
   if (line[3] !== "1") throw new HeadError(505, "an HTTP version other than 1.x");
   const minor = Number(line[4]);
   if (minor > 1) throw new HeadError(505, "an HTTP version other than 1.0 or 1.1");
   const fields = readFields(text, lineEnd);
+  if (fields.names.length > maxRequestHeaders) throw new HeadError(431, `more than ${maxRequestHeaders} header lines`);
   if (fields.chunked && minor === 0) throw new HeadError(400, "Transfer-Encoding in an HTTP/1.0 request");
   let host: string | undefined;
   let hostCount = 0;
-  let upgrade: string | undefined;
+  let upgrade: "websocket" | undefined;
   let expect: string | undefined;
+  let expects = 0;
   for (let i = 0; i < fields.lower.length; i++) {
     const name = fields.lower[i]!;
     if (name === "host") {
       host = fields.values[i];
       hostCount++;
-    } else if (name === "upgrade") upgrade = fields.values[i];
-    else if (name === "expect") expect = fields.values[i]!.toLowerCase();
+    } else if (name === "upgrade" && fields.values[i]!.toLowerCase() === "websocket") upgrade = "websocket";
+    else if (name === "expect") {
+      expect = fields.values[i]!.toLowerCase();
+      // Which of two expectations counts is for each reader to guess (nginx refuses them): 417.
+      if (++expects > 1) throw new HeadError(417, "more than one Expect header");
+    }
   }
   const { connection } = fields;
   // Built field by field: an object spread here cost ~10 us per request (V8's slow path).
@@ -195,13 +259,15 @@ export function parseResponseHead(text: string, drop: (lower: string) => boolean
   let kept = "";
   // The run of lines not dropped yet: copied in one piece when a dropped line (or the end) comes.
   let runStart = lineEnd + 2;
-  const framing = scanFields(text, lineEnd, (lower, start, _colon, end) => {
+  let upgrade: string | undefined;
+  const framing = scanFields(text, lineEnd, (lower, start, colon, end) => {
+    if (lower === "upgrade") upgrade = trimSpaces(text, colon + 1, end);
     if (!drop(lower)) return;
     if (start > runStart) kept += text.slice(runStart, start);
     runStart = end + 2;
   });
   if (runStart < text.length) kept += `${text.slice(runStart)}\r\n`;
-  return { status: Number(line[2]), reason: line[3] ?? "", kept, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
+  return { minor: Number(line[1]), status: Number(line[2]), reason: line[3] ?? "", kept, upgrade, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
 }
 
 /** The value of a header (the first one), or undefined. */
@@ -243,6 +309,12 @@ export class ChunkedReader {
   private lineBytes = 0;
   /** Bytes of extensions and trailers in this message. */
   private skipped = 0;
+  /** Where in a chunk extension the reader is. */
+  private extension = Ext.NameStart;
+  /** The trailer line being read has had its colon. */
+  private trailerColon = false;
+  /** Its name so far (the first 32 characters: enough to know a framing field). */
+  private trailerName = "";
 
   get done(): boolean {
     return this.state === ChunkState.Done;
@@ -264,12 +336,17 @@ export class ChunkedReader {
             if (++this.digits > maxSizeDigits) throw new HeadError(400, "a chunk size too large");
             this.size = this.size * 16 + digit;
           } else if (this.digits > 0 && byte === 0x0d) this.state = ChunkState.SizeLf;
-          else if (this.digits > 0 && byte === 0x3b /* ; */) this.state = ChunkState.Extension;
+          else if (this.digits > 0 && byte === 0x3b /* ; */) {
+            this.state = ChunkState.Extension;
+            this.extension = Ext.NameStart;
+          }
           else throw new HeadError(400, "a malformed chunk size");
           i++;
           break;
         }
         case ChunkState.Extension:
+          // Skipped, but only when it is well-formed, as llhttp's strict mode reads it.
+          this.extension = nextExtensionState(this.extension, byte);
           this.skipLine(byte, ChunkState.SizeLf, "chunk extension");
           i++;
           break;
@@ -300,7 +377,16 @@ export class ChunkedReader {
           i++;
           break;
         case ChunkState.Trailer:
-          // Trailer lines are skipped: an empty line ends the body.
+          // Trailer lines are dropped (never passed on), but each must be a well-formed field: a
+          // token, a colon, field-value characters. An empty line ends the body.
+          if (byte !== 0x0d) {
+            const bit = this.trailerColon ? 2 : byte === 0x3a /* : */ && this.lineBytes > 0 ? 0 : 1;
+            if (bit === 0) {
+              this.trailerColon = true;
+              if (framingTrailers.has(this.trailerName.toLowerCase())) throw new HeadError(400, `a ${this.trailerName} trailer`);
+            } else if ((charClass[byte]! & bit) === 0) throw new HeadError(400, "a malformed trailer line");
+            else if (bit === 1 && this.trailerName.length < 32) this.trailerName += String.fromCharCode(byte);
+          } else if (this.lineBytes > 0 && !this.trailerColon) throw new HeadError(400, "a trailer line without a colon");
           this.skipLine(byte, ChunkState.TrailerLf, "trailer");
           i++;
           break;
@@ -308,6 +394,8 @@ export class ChunkedReader {
           if (byte !== 0x0a) throw new HeadError(400, "a trailer line without CRLF");
           this.state = this.lineBytes === 0 ? ChunkState.Done : ChunkState.Trailer;
           this.lineBytes = 0;
+          this.trailerColon = false;
+          this.trailerName = "";
           i++;
           break;
       }
@@ -321,6 +409,61 @@ export class ChunkedReader {
     else if (byte === 0x0a) throw new HeadError(400, `a malformed ${what}`);
     else if (++this.skipped > maxSkippedBytes) throw new HeadError(400, "chunk extensions and trailers over 16 KiB");
     else this.lineBytes++;
+  }
+}
+
+/** Where in `;name=value` or `;name="quoted"` (RFC 9112 7.1.1, without whitespace, as llhttp's strict mode). */
+const enum Ext {
+  /** Right after a ";": a name or "=" must follow. */
+  NameStart,
+  Name,
+  /** Right after "=". */
+  ValueStart,
+  Token,
+  Quoted,
+  Escaped,
+  /** After a closing quote: only ";" or the line's end. */
+  Closed,
+}
+
+function isTokenByte(byte: number): boolean {
+  return (charClass[byte]! & 1) !== 0;
+}
+
+/** The next extension state after `byte` (a CR ends the line where that is allowed); throws on anything malformed. */
+function nextExtensionState(state: Ext, byte: number): Ext {
+  const refuse = () => new HeadError(400, "a malformed chunk extension");
+  if (byte === 0x0d) {
+    if (state === Ext.NameStart || state === Ext.Quoted || state === Ext.Escaped) throw refuse();
+    return state;
+  }
+  switch (state) {
+    case Ext.NameStart:
+    case Ext.Name:
+      if (isTokenByte(byte)) return Ext.Name;
+      if (byte === 0x3d /* = */) return Ext.ValueStart;
+      if (byte === 0x3b && state === Ext.Name) return Ext.NameStart;
+      throw refuse();
+    case Ext.ValueStart:
+      if (byte === 0x22 /* " */) return Ext.Quoted;
+      if (byte === 0x3b) return Ext.NameStart;
+      if (isTokenByte(byte)) return Ext.Token;
+      throw refuse();
+    case Ext.Token:
+      if (isTokenByte(byte)) return Ext.Token;
+      if (byte === 0x3b) return Ext.NameStart;
+      throw refuse();
+    case Ext.Quoted:
+      if (byte === 0x22) return Ext.Closed;
+      if (byte === 0x5c /* \ */) return Ext.Escaped;
+      if (byte === 0x09 || (byte >= 0x20 && byte !== 0x7f)) return Ext.Quoted;
+      throw refuse();
+    case Ext.Escaped:
+      if (byte === 0x09 || (byte >= 0x20 && byte !== 0x7f)) return Ext.Quoted;
+      throw refuse();
+    case Ext.Closed:
+      if (byte === 0x3b) return Ext.NameStart;
+      throw refuse();
   }
 }
 

@@ -11,6 +11,7 @@ const plainText: Record<number, string> = {
   431: "The request's headers are larger than this pod accepts.",
   505: "Only HTTP/1.0 and HTTP/1.1 are spoken here.",
   404: "Not found.",
+  405: "This method is not allowed here.",
   413: "The request body is larger than this pod accepts.",
   421: "This server does not serve that host name.",
   502: "The pod is not answering yet (it may be starting). Try again in a few seconds.",

@@ -11,6 +11,9 @@ const attacks: Record<string, string> = {
   "a bare LF inside the headers": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nX-A: 1\nContent-Length: 0\r\n\r\n${smuggled}`,
   "Transfer-Encoding: chunked, x": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding: chunked, x\r\n\r\n0\r\n\r\n${smuggled}`,
   "Transfer-Encoding with an obfuscated name": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${smuggled}`,
+  "a tab before the Content-Length value (nginx refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nContent-Length:\t ${smuggled.length}\r\n\r\n${smuggled}`,
+  "a space after the Content-Length value (llhttp refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 0 \r\n\r\n${smuggled}`,
+  "a tab after Transfer-Encoding: chunked (nginx refuses it)": `POST /a HTTP/1.1\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n${smuggled}`,
 };
 
 describe("request smuggling and size limits", () => {

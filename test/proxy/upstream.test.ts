@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientKey } from "../../main/proxy/upstream";
 import { httpGet, podName, rawExchange, startBackend, startTestProxy, statusOf, TestCertificates, type Backend } from "./fixtures";
 
 describe("upstream connections", () => {
@@ -81,5 +82,14 @@ describe("upstream connections", () => {
   it("answers 504 when the backend is too slow", async () => {
     const response = await rawExchange(proxy.httpPort, `GET /slow HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`);
     expect(statusOf(response)).toBe(504);
+  });
+
+  it("counts a visitor's fair share by its address, and an IPv6 visitor by its /64", () => {
+    expect(clientKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(clientKey("::ffff:203.0.113.7")).toBe("::ffff:203.0.113.7");
+    expect(clientKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:db8:1:2:bbbb:cccc:dddd:eeee")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
   });
 });
