@@ -49,6 +49,11 @@ export interface ProxyLimits {
    * closed, so abandoned tunnels don't hold connection slots forever (nginx's stream default).
    */
   tunnelIdleTimeoutMs: number;
+  /**
+   * A client that takes none of its answer for this long is closed (nginx's send_timeout): it
+   * can't hold the connection, or the answer's spool, for longer.
+   */
+  sendTimeoutMs: number;
 }
 
 export interface ListenerConfig {
@@ -90,6 +95,7 @@ export const defaultLimits: ProxyLimits = {
   upstreamHeadersTimeoutMs: 60_000,
   upstreamConnections: 64,
   tunnelIdleTimeoutMs: 10 * 60_000,
+  sendTimeoutMs: 60_000,
 };
 
 export function upstreamLabel(upstream: Upstream): string {

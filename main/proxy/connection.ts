@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { ProxyLimits } from "./config";
 import { errorAnswer } from "./pages";
 import { ChunkedReader, HeadError, parseRequestHead, type RequestHead } from "./http1";
@@ -72,7 +73,7 @@ export class ConnectionHost {
     readonly limits: ProxyLimits,
     readonly handle: RequestHandler,
   ) {
-    const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs, limits.keepAliveTimeoutMs, limits.upstreamHeadersTimeoutMs);
+    const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs, limits.keepAliveTimeoutMs, limits.upstreamHeadersTimeoutMs, limits.sendTimeoutMs);
     this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, shortest / 4)));
     this.sweeper.unref();
   }
@@ -101,6 +102,8 @@ export class ConnectionHost {
  */
 export class ClientConnection {
   readonly remoteAddress: string;
+  /** The name a TLS client asked for (SNI), lower case; undefined on plain HTTP or without one. */
+  readonly servername: string | undefined;
   private state = State.Head;
   private buffered: Buffer | undefined;
   private request: RequestHead | undefined;
@@ -121,6 +124,9 @@ export class ClientConnection {
   private clientDeadlineIs: "head" | "body" | "idle" | "linger" = "head";
   private upstreamDeadline = 0;
   private onUpstreamDeadline: (() => void) | undefined;
+  /** Answer bytes the client had taken at the last sweep that saw it take some, and when that was. */
+  private takenBytes = 0;
+  private takenAt = 0;
 
   constructor(
     readonly socket: Socket,
@@ -128,6 +134,8 @@ export class ClientConnection {
     private readonly host: ConnectionHost,
   ) {
     this.remoteAddress = socket.remoteAddress ?? "";
+    const sni = proto === "https" ? (socket as TLSSocket).servername : undefined;
+    this.servername = typeof sni === "string" && sni ? sni.toLowerCase().replace(/\.$/, "") : undefined;
     this.clientDeadline = Date.now() + host.limits.headersTimeoutMs;
     socket.on("data", (chunk: Buffer) => this.read(chunk));
     socket.on("end", () => this.clientEnd());
@@ -197,7 +205,19 @@ export class ClientConnection {
 
   /** true when a whole head was read and its request begun. */
   private readHead(): boolean {
-    const input = this.buffered!;
+    let input = this.buffered!;
+    // Empty lines before a request line are ignored (RFC 9112 2.2): some clients send one after a POST body.
+    if (input[0] === 0x0d) {
+      let skip = 0;
+      while (input[skip] === 0x0d && input[skip + 1] === 0x0a) skip += 2;
+      if (skip > 0) {
+        this.buffered = input = input.subarray(skip);
+        if (input.length === 0) {
+          this.buffered = undefined;
+          return false;
+        }
+      }
+    }
     const end = input.indexOf(crlfcrlf);
     const limit = this.host.limits.headerBytes;
     if (end < 0 || end > limit) {
@@ -466,6 +486,7 @@ export class ClientConnection {
   }
 
   checkDeadlines(now: number): void {
+    if (this.sendStalled(now)) return this.destroy();
     if (this.upstreamDeadline && now >= this.upstreamDeadline) {
       this.upstreamDeadline = 0;
       this.onUpstreamDeadline?.();
@@ -478,6 +499,22 @@ export class ClientConnection {
       this.exchange = undefined;
       this.refuse(408);
     } else this.destroy();
+  }
+
+  /**
+   * Whether the client took none of the answer queued for it for the send timeout (nginx's
+   * send_timeout: the time between two successful writes, not for the whole answer).
+   */
+  private sendStalled(now: number): boolean {
+    const queued = this.socket.writableLength;
+    // Bytes the kernel took from us so far (bytesWritten counts the queued ones too).
+    const taken = this.socket.bytesWritten - queued;
+    if (queued === 0 || taken > this.takenBytes) {
+      this.takenBytes = taken;
+      this.takenAt = now;
+      return false;
+    }
+    return now - this.takenAt >= this.host.limits.sendTimeoutMs;
   }
 
   private closed(): void {

@@ -1,5 +1,8 @@
 import cluster from "node:cluster";
-import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createNetServer, isIPv6, type Server as NetServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer as createTlsServer, type SecureContext, type Server as TlsServer } from "node:tls";
 import type { CertificateSource } from "../contracts";
 import { sharesPems, startProxyCluster, workerScript } from "./cluster";
@@ -8,12 +11,12 @@ import { ConnectionHost, type ClientConnection, type Exchange } from "./connecti
 import { frontServerClaim, upstreamRequestHead } from "./headers";
 import type { RequestHead } from "./http1";
 import { sendError, sendRedirect } from "./pages";
-import { findRoute, RouteTable, safeTarget, stripPrefix } from "./routing";
+import { forward, type ExchangeContext } from "./exchange";
+import { absoluteForm, findRoute, RouteTable, safeTarget, stripPrefix } from "./routing";
 import { StaticFiles } from "./static-files";
 import { Stats, type ProxyCounters } from "./stats";
 import { createTlsPort } from "./tls-port";
-import { tunnelUpgrade } from "./upgrade";
-import { forward, UpstreamPools } from "./upstream";
+import { UpstreamPools } from "./upstream";
 
 /**
  * The certificate source as the engine uses it: a worker process asks its primary for ACME
@@ -107,19 +110,29 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     return undefined;
   };
 
-  /** Validate target and Host, answer ACME/redirects/errors (undefined); else the route to use. */
+  /**
+   * Validate target and Host, answer ACME/redirects/errors (undefined); else the route to use.
+   * An absolute-form target's authority wins over Host (RFC 9112 3.2.2), and is routed only when
+   * it names one of our hosts: never an open proxy.
+   */
   const resolve = (connection: ClientConnection, request: RequestHead, proto: "http" | "https"): Resolved => {
-    const target = safeTarget(request.target);
-    if (target === undefined || request.hostCount > 1) return void sendError(connection, request, 400, true);
+    const absolute = request.target.charCodeAt(0) === 47 /* / */ ? undefined : absoluteForm(request.target);
+    const target = safeTarget(absolute ? absolute.path : request.target);
+    if (target === undefined || request.host === undefined) return void sendError(connection, request, 400, true);
+    const host = absolute ? absolute.authority : request.host;
+    const found = table.lookup(host);
+    // A Host that is no host name (or has a port no TCP port can have) is malformed: 400 before anything else.
+    if (!found || (absolute && !table.lookup(request.host))) return void sendError(connection, request, 400, true);
     if (request.upgrade === undefined && target.startsWith(acmePrefix)) {
       const answer = certificates.http01Response(pathOf(target).slice(acmePrefix.length));
       if (answer instanceof Promise) answer.then((text) => answerHttp01(connection, request, text), () => sendError(connection, request, 500));
       else answerHttp01(connection, request, answer);
       return undefined;
     }
-    const host = request.host;
-    const found = table.lookup(host);
-    if (!found || !host) return void sendError(connection, request, host ? 421 : 400, !host);
+    if (!found.match) return void sendError(connection, request, 421);
+    // A TLS connection opened for one of our names serves that name only (RFC 9110 7.4: 421).
+    const sni = connection.servername;
+    if (sni !== undefined && sni !== found.name && table.lookup(sni)?.match) return void sendError(connection, request, 421);
     const toHttps = proto === "http" && redirectsToHttps;
     if (found.match.kind === "redirect") return redirect(connection, request, proto, host, found.match.to, target, toHttps);
     if (toHttps && !isDiscovery(target)) return redirect(connection, request, proto, host, found.name, target, toHttps);
@@ -136,35 +149,15 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
   };
   const clientFacts = (visitor: Visitor, resolved: NonNullable<Resolved>) => ({ ip: visitor.ip, proto: visitor.proto, host: resolved.host, prefix: resolved.route.prefix });
 
-  const proxyTo = (connection: ClientConnection, request: RequestHead, visitor: Visitor, resolved: NonNullable<Resolved>): Exchange => {
-    const { route, path, host } = resolved;
-    const head = upstreamRequestHead(request, path, clientFacts(visitor, resolved));
-    return forward(connection, request, { pool: pools.get(route.upstream), head, path, prefix: route.prefix, host }, limits, stats);
-  };
+  const spoolDir = mkdtempSync(join(tmpdir(), "podhost-proxy-"));
+  const context: ExchangeContext = { limits, stats, spoolDir };
 
-  /** A body that arrives before the static lookup settles waits here, then goes to the app. */
-  const deferred = (connection: ClientConnection, request: RequestHead, visitor: Visitor, resolved: NonNullable<Resolved>, lookup: Promise<boolean>): Exchange => {
-    const held: Buffer[] = [];
-    let ended = false;
-    let exchange: Exchange | undefined;
-    let aborted = false;
-    lookup.then(
-      (answered) => {
-        if (answered || aborted) return;
-        exchange = proxyTo(connection, request, visitor, resolved);
-        for (const chunk of held) exchange.body(chunk);
-        if (ended) exchange.bodyEnd();
-      },
-      () => aborted || sendError(connection, request, 500),
-    );
-    return {
-      body: (chunk) => (exchange ? exchange.body(chunk) : held.push(chunk)),
-      bodyEnd: () => (exchange ? exchange.bodyEnd() : (ended = true)),
-      abort: () => {
-        aborted = true;
-        exchange?.abort();
-      },
-    };
+  /** The request to the app; `ready` holds it back until the static lookup says the file isn't there. */
+  const proxyTo = (connection: ClientConnection, request: RequestHead, visitor: Visitor, resolved: NonNullable<Resolved>, ready?: Promise<boolean>): Exchange => {
+    const { route, path, host } = resolved;
+    const head = upstreamRequestHead(request, path, clientFacts(visitor, resolved), request.upgrade);
+    const target = { pool: pools.get(route.upstream), head, path, prefix: route.prefix, host, clientKey: clientKey(visitor.ip), upgrade: request.upgrade };
+    return forward(connection, request, target, context, ready);
   };
 
   const onRequest = (connection: ClientConnection, request: RequestHead): Exchange | undefined => {
@@ -172,18 +165,11 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     const visitor = visitorOf(connection, request);
     const resolved = resolve(connection, request, visitor.proto);
     if (!resolved) return undefined;
-    if (request.upgrade !== undefined) {
-      const head = upstreamRequestHead(request, resolved.path, clientFacts(visitor, resolved), request.upgrade);
-      const { socket, rest } = connection.detach();
-      tunnelUpgrade(socket, rest, resolved.route.upstream, head, limits, stats);
-      return undefined;
-    }
     const root = resolved.route.staticRoot;
-    if (!root) return proxyTo(connection, request, visitor, resolved);
+    if (!root || request.upgrade !== undefined) return proxyTo(connection, request, visitor, resolved);
     const served = staticFiles.serve(connection, request, root, resolved.path);
     if (served === true) return undefined;
-    if (served === false) return proxyTo(connection, request, visitor, resolved);
-    return deferred(connection, request, visitor, resolved, served);
+    return proxyTo(connection, request, visitor, resolved, served === false ? undefined : served);
   };
 
   const host = new ConnectionHost(limits, onRequest);
@@ -197,6 +183,7 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
     for (const socket of sockets) socket.destroy();
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     pools.close();
+    rmSync(spoolDir, { recursive: true, force: true });
   };
   /** Every client connection on our ports, counted and closed with the engine. */
   const sockets = new Set<Socket>();
@@ -274,6 +261,23 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
  */
 function useDefaultContext(server: TlsServer, context: SecureContext | undefined): void {
   if (context) (server as unknown as { _sharedCreds: SecureContext })._sharedCreds = context;
+}
+
+/**
+ * Who a visitor is for the upstream pool's fair share: its address, or for IPv6 its /64 (one
+ * home or phone is given a whole /64 and can use any address in it).
+ */
+function clientKey(ip: string): string {
+  if (!isIPv6(ip) || ip.startsWith("::ffff:")) return ip;
+  const [head = "", tail] = ip.split("::");
+  const groups = head ? head.split(":") : [];
+  // Groups after "::" follow the zeros it stands for; only the first four decide the /64.
+  if (groups.length < 4 && tail !== undefined) {
+    const after = tail ? tail.split(":") : [];
+    while (groups.length + after.length < 8) groups.push("0");
+    groups.push(...after);
+  }
+  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 function listen(server: NetServer, proto: "http" | "https", port: number, host: string | undefined): Promise<number> {

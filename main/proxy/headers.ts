@@ -52,26 +52,38 @@ function isForwarding(name: string): boolean {
 }
 
 /**
- * The head of the upstream request: hop-by-hop and Connection-listed headers stripped,
- * client-sent forwarding headers deleted (appending is unsafe: Rack trusts private addresses and
- * would take a spoofed value), fresh ones added. A chunked body is sent on chunked (re-framed).
+ * Request headers never copied from the client: the proxy writes its own. Host and the
+ * forwarding headers route the request and say who asked; Content-Length frames the body the
+ * proxy actually read (it re-frames every message, so no client list or spelling decides where
+ * a body ends upstream).
+ */
+function isWrittenByProxy(name: string): boolean {
+  return name === "host" || name === "content-length" || isForwarding(name);
+}
+
+/**
+ * The head of the upstream request, without its framing and blank line (the exchange adds
+ * `Content-Length` for the body it read). podhost's own headers come first, so a backend that
+ * reads only the first N headers still sees them; client-sent forwarding headers are deleted
+ * (appending is unsafe: Rack trusts private addresses and would take a spoofed value); hop-by-hop
+ * headers, the names the client's Connection lists and names with an underscore are dropped
+ * (nginx's `underscores_in_headers off`: Rack and CGI read `X_Forwarded_For` as X-Forwarded-For).
+ * A Connection list can't take away or add anything the proxy writes itself.
  */
 export function upstreamRequestHead(request: RequestHead, path: string, client: ClientFacts, upgrade?: string): string {
-  const listed = connectionListed(request.connection);
-  const { names, lower, values } = request;
-  let head = `${request.method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < names.length; i++) {
-    const name = lower[i]!;
-    if (name === "host" || hopByHop.has(name) || isForwarding(name) || listed?.has(name)) continue;
-    head += `${names[i]}: ${values[i]}\r\n`;
-  }
   const ip = client.ip.startsWith("::ffff:") ? client.ip.slice(7) : client.ip;
   const forIp = ip.includes(":") ? `"[${ip}]"` : ip;
-  head += `Host: ${client.host}\r\nX-Forwarded-For: ${ip}\r\nX-Real-IP: ${ip}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${client.host}\r\nX-Forwarded-Port: ${publicPort(client.host, client.proto)}\r\nForwarded: for=${forIp};host="${client.host}";proto=${client.proto}\r\n`;
+  let head = `${request.method} ${path} HTTP/1.1\r\nHost: ${client.host}\r\nX-Forwarded-For: ${ip}\r\nX-Real-IP: ${ip}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${client.host}\r\nX-Forwarded-Port: ${publicPort(client.host, client.proto)}\r\nForwarded: for=${forIp};host="${client.host}";proto=${client.proto}\r\n`;
   if (client.prefix) head += `X-Forwarded-Prefix: ${client.prefix}\r\n`;
-  if (request.chunked) head += "Transfer-Encoding: chunked\r\n";
   if (upgrade) head += `Connection: upgrade\r\nUpgrade: ${upgrade}\r\n`;
-  return `${head}\r\n`;
+  const listed = connectionListed(request.connection);
+  const { names, lower, values } = request;
+  for (let i = 0; i < names.length; i++) {
+    const name = lower[i]!;
+    if (isWrittenByProxy(name) || hopByHop.has(name) || name.includes("_") || listed?.has(name)) continue;
+    head += `${names[i]}: ${values[i]}\r\n`;
+  }
+  return head;
 }
 
 /**
@@ -83,14 +95,18 @@ function publicPort(host: string, proto: "http" | "https"): string {
   return match && !host.endsWith("]") ? match[1]! : proto === "https" ? "443" : "80";
 }
 
-/** What never goes from an upstream's answer to the client: hop-by-hop headers. */
-export function isHopByHop(lower: string): boolean {
-  return hopByHop.has(lower);
+/**
+ * What never goes from an upstream's answer to the client as received: hop-by-hop headers, and
+ * Content-Length, which the proxy writes itself from the framing it read (so the answer's own
+ * Connection list can't remove it while its body still follows).
+ */
+export function isNotPassedOn(lower: string): boolean {
+  return lower === "content-length" || hopByHop.has(lower);
 }
 
 /**
- * The header lines of an upstream answer that may go to the client (hop-by-hop ones were left
- * out while parsing), without any the answer's Connection header names, and with Location and
+ * The header lines of an upstream answer that may go to the client (hop-by-hop ones and
+ * Content-Length were left out while parsing), without any the answer's Connection header names, and with Location and
  * cookie paths moved under the route's prefix. Framing headers are the caller's.
  */
 export function clientResponseLines(response: ResponseHead, prefix: string, requestHost: string): string {

@@ -24,17 +24,25 @@ export interface RequestHead extends MessageHead {
   host: string | undefined;
   hostCount: number;
   keepAlive: boolean;
-  /** The Upgrade header, when Connection names it. */
-  upgrade: string | undefined;
+  /**
+   * "websocket" when the client asks to switch to it (Upgrade: websocket, with Connection naming
+   * upgrade); undefined otherwise. No other protocol (h2c, TLS) is ever tunnelled: its Upgrade
+   * header is dropped as hop-by-hop and the request goes on as an ordinary one.
+   */
+  upgrade: "websocket" | undefined;
   expect: string | undefined;
 }
 
 /** An upstream's answer head: its framing, and the header lines a client may get. */
 export interface ResponseHead extends MessageFraming {
+  /** 0 for HTTP/1.0 (its connection is never reused), 1 for HTTP/1.1. */
+  minor: number;
   status: number;
   reason: string;
   /** The header lines `parseResponseHead` was told to keep, as received ("Name: value\r\n" each). */
   kept: string;
+  /** The Upgrade header (what a 101 switches to). */
+  upgrade: string | undefined;
 }
 
 /** How a message's body is delimited, and its Connection options. */
@@ -72,6 +80,14 @@ function allOf(text: string, from: number, to: number, bit: number): boolean {
   return true;
 }
 const digitsRe = /^\d{1,15}$/;
+/**
+ * Header lines a request may carry. nginx caps only their size; a count cap matters as well
+ * because the pod's server (node:http, Rack on unicorn) keeps only the first N (node:http 2,000,
+ * or 1,000 with maxHeadersCount) and silently drops the rest. Browsers send 10-30 lines; 100
+ * leaves room for any real client while keeping every header we add well within every backend's
+ * window.
+ */
+export const maxRequestHeaders = 100;
 
 /**
  * Walk the header fields after the start line (which ends at `from`), checking each, and hand
@@ -150,17 +166,18 @@ export function parseRequestHead(text: string): RequestHead {
   const minor = Number(line[4]);
   if (minor > 1) throw new HeadError(505, "an HTTP version other than 1.0 or 1.1");
   const fields = readFields(text, lineEnd);
+  if (fields.names.length > maxRequestHeaders) throw new HeadError(431, `more than ${maxRequestHeaders} header lines`);
   if (fields.chunked && minor === 0) throw new HeadError(400, "Transfer-Encoding in an HTTP/1.0 request");
   let host: string | undefined;
   let hostCount = 0;
-  let upgrade: string | undefined;
+  let upgrade: "websocket" | undefined;
   let expect: string | undefined;
   for (let i = 0; i < fields.lower.length; i++) {
     const name = fields.lower[i]!;
     if (name === "host") {
       host = fields.values[i];
       hostCount++;
-    } else if (name === "upgrade") upgrade = fields.values[i];
+    } else if (name === "upgrade" && fields.values[i]!.toLowerCase() === "websocket") upgrade = "websocket";
     else if (name === "expect") expect = fields.values[i]!.toLowerCase();
   }
   const { connection } = fields;
@@ -195,13 +212,15 @@ export function parseResponseHead(text: string, drop: (lower: string) => boolean
   let kept = "";
   // The run of lines not dropped yet: copied in one piece when a dropped line (or the end) comes.
   let runStart = lineEnd + 2;
-  const framing = scanFields(text, lineEnd, (lower, start, _colon, end) => {
+  let upgrade: string | undefined;
+  const framing = scanFields(text, lineEnd, (lower, start, colon, end) => {
+    if (lower === "upgrade") upgrade = trimSpaces(text, colon + 1, end);
     if (!drop(lower)) return;
     if (start > runStart) kept += text.slice(runStart, start);
     runStart = end + 2;
   });
   if (runStart < text.length) kept += `${text.slice(runStart)}\r\n`;
-  return { status: Number(line[2]), reason: line[3] ?? "", kept, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
+  return { minor: Number(line[1]), status: Number(line[2]), reason: line[3] ?? "", kept, upgrade, contentLength: framing.contentLength, chunked: framing.chunked, connection: framing.connection };
 }
 
 /** The value of a header (the first one), or undefined. */
@@ -243,6 +262,8 @@ export class ChunkedReader {
   private lineBytes = 0;
   /** Bytes of extensions and trailers in this message. */
   private skipped = 0;
+  /** The trailer line being read has had its colon. */
+  private trailerColon = false;
 
   get done(): boolean {
     return this.state === ChunkState.Done;
@@ -270,6 +291,8 @@ export class ChunkedReader {
           break;
         }
         case ChunkState.Extension:
+          // Skipped, but only when it is made of field-value characters: a control character is refused.
+          if (byte !== 0x0d && (charClass[byte]! & 2) === 0) throw new HeadError(400, "a control character in a chunk extension");
           this.skipLine(byte, ChunkState.SizeLf, "chunk extension");
           i++;
           break;
@@ -300,7 +323,13 @@ export class ChunkedReader {
           i++;
           break;
         case ChunkState.Trailer:
-          // Trailer lines are skipped: an empty line ends the body.
+          // Trailer lines are dropped (never passed on), but each must be a well-formed field: a
+          // token, a colon, field-value characters. An empty line ends the body.
+          if (byte !== 0x0d) {
+            const bit = this.trailerColon ? 2 : byte === 0x3a /* : */ && this.lineBytes > 0 ? 0 : 1;
+            if (bit === 0) this.trailerColon = true;
+            else if ((charClass[byte]! & bit) === 0) throw new HeadError(400, "a malformed trailer line");
+          } else if (this.lineBytes > 0 && !this.trailerColon) throw new HeadError(400, "a trailer line without a colon");
           this.skipLine(byte, ChunkState.TrailerLf, "trailer");
           i++;
           break;
@@ -308,6 +337,7 @@ export class ChunkedReader {
           if (byte !== 0x0a) throw new HeadError(400, "a trailer line without CRLF");
           this.state = this.lineBytes === 0 ? ChunkState.Done : ChunkState.Trailer;
           this.lineBytes = 0;
+          this.trailerColon = false;
           i++;
           break;
       }

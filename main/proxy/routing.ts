@@ -9,7 +9,7 @@ const maxCachedHeaders = 1024;
 export class RouteTable {
   private readonly byName = new Map<string, HostMatch>();
   /** Answers by raw Host header: a visitor's browser sends the same value on every request. */
-  private readonly byHeader = new Map<string, { name: string; match: HostMatch } | undefined>();
+  private readonly byHeader = new Map<string, { name: string; match: HostMatch | undefined } | undefined>();
 
   constructor(config: Pick<ProxyConfig, "hosts">) {
     for (const site of config.hosts) {
@@ -20,8 +20,11 @@ export class RouteTable {
     }
   }
 
-  /** The match for a raw Host header value, or undefined for an unknown or malformed one. */
-  lookup(hostHeader: string | undefined): { name: string; match: HostMatch } | undefined {
+  /**
+   * The match for a raw Host header value: undefined for a malformed one (400), a name without
+   * a match for one that is not ours (421).
+   */
+  lookup(hostHeader: string | undefined): { name: string; match: HostMatch | undefined } | undefined {
     if (hostHeader === undefined) return undefined;
     const cached = this.byHeader.get(hostHeader);
     if (cached !== undefined || this.byHeader.has(hostHeader)) return cached;
@@ -32,11 +35,9 @@ export class RouteTable {
     return found;
   }
 
-  private find(hostHeader: string): { name: string; match: HostMatch } | undefined {
+  private find(hostHeader: string): { name: string; match: HostMatch | undefined } | undefined {
     const name = hostName(hostHeader);
-    if (name === undefined) return undefined;
-    const match = this.byName.get(name);
-    return match && { name, match };
+    return name === undefined ? undefined : { name, match: this.byName.get(name) };
   }
 
   names(): string[] {
@@ -52,7 +53,9 @@ export function hostName(hostHeader: string | undefined): string | undefined {
   let host = hostHeader.toLowerCase();
   const portAt = host.lastIndexOf(":");
   if (portAt > host.lastIndexOf("]")) {
-    if (!/^\d{1,5}$/.test(host.slice(portAt + 1))) return undefined;
+    // RFC 9110 4.2.3 / 7.2: the port is digits; one that no TCP port can have is malformed.
+    const port = host.slice(portAt + 1);
+    if (port !== "" && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) return undefined;
     host = host.slice(0, portAt);
   }
   if (host.endsWith(".")) host = host.slice(0, -1);
@@ -74,9 +77,24 @@ export function stripPrefix(target: string, prefix: string): string {
   return rest === "" || rest.startsWith("?") ? `/${rest}` : rest;
 }
 
+const absoluteFormRe = /^https?:\/\/([^/?#@]+)([/?][^#]*)?$/i;
+
+/**
+ * An absolute-form target (`https://pod.example.org/x?y`, RFC 9112 3.2.2): its authority, which
+ * then wins over the Host header, and its path as origin-form. undefined when it is not one
+ * (userinfo and fragments are refused: no client sends them to a server). Whether the authority
+ * is one of ours is the caller's to check: we are never an open proxy.
+ */
+export function absoluteForm(target: string): { authority: string; path: string } | undefined {
+  const match = absoluteFormRe.exec(target);
+  if (!match) return undefined;
+  const rest = match[2] ?? "/";
+  return { authority: match[1]!, path: rest.startsWith("?") ? `/${rest}` : rest };
+}
+
 /**
  * The request target as it may go upstream, or undefined (400). Only origin-form ("/path") is
- * accepted: an absolute-form target (`http://other/x`) would make us an open proxy. Leading
+ * accepted here (an absolute-form one is turned into it first, see `absoluteForm`). Leading
  * slashes are merged so `//other/x` can't be read as another origin, and dot segments, plain
  * or percent-encoded, are refused so no prefix or static root can be escaped.
  */

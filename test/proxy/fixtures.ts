@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
-import { connect as netConnect, type Socket } from "node:net";
+import { connect as netConnect, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect, createSecureContext, type SecureContext } from "node:tls";
@@ -68,6 +68,8 @@ export interface SeenRequest {
   headers: IncomingMessage["headers"];
   rawHeaders: string[];
   body: string;
+  /** Which of the backend's connections carried it (1, 2, ... in the order they were accepted). */
+  connection: number;
 }
 
 /** A backend that records what reached it and answers with it as JSON; also echoes WebSocket-style upgrades. */
@@ -79,27 +81,49 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export async function startBackend(listenOn: number | string = 0, onRequest?: (req: IncomingMessage) => { status?: number; headers?: Record<string, string | string[]>; delayMs?: number } | undefined): Promise<Backend> {
+/** What a test's backend answers to one request; `until` holds the answer back until it settles. */
+export interface BackendReply {
+  status?: number;
+  headers?: Record<string, string | string[]>;
+  delayMs?: number;
+  until?: Promise<unknown>;
+  /** A body of this many bytes instead of the JSON echo. */
+  bodyBytes?: number;
+}
+
+const connectionIds = new WeakMap<object, number>();
+
+/**
+ * `upgrades: false` leaves Upgrade requests to node:http's ordinary request handling, as an app
+ * that speaks no WebSocket does: it answers them like any other request and keeps the connection.
+ */
+export async function startBackend(listenOn: number | string = 0, onRequest?: (req: IncomingMessage) => BackendReply | undefined, options: { upgrades?: boolean; maxHeadersCount?: number } = {}): Promise<Backend> {
   const backend = { seen: [] as SeenRequest[], connections: 0 } as Backend;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const seen = { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString() };
+      const seen = { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString(), connection: connectionIds.get(req.socket) ?? 0 };
       backend.seen.push(seen);
       const custom = onRequest?.(req);
       const reply = () => {
-        res.writeHead(custom?.status ?? 200, { "content-type": "application/json", ...custom?.headers });
-        res.end(JSON.stringify(seen));
+        res.writeHead(custom?.status ?? 200, { "content-type": custom?.bodyBytes === undefined ? "application/json" : "application/octet-stream", ...custom?.headers });
+        res.end(custom?.bodyBytes === undefined ? JSON.stringify(seen) : Buffer.alloc(custom.bodyBytes, "z"));
       };
-      if (custom?.delayMs) setTimeout(reply, custom.delayMs);
+      if (custom?.until) void custom.until.then(reply);
+      else if (custom?.delayMs) setTimeout(reply, custom.delayMs);
       else reply();
     });
   });
   server.keepAliveTimeout = 60_000;
-  server.on("connection", () => backend.connections++);
+  if (options.maxHeadersCount !== undefined) server.maxHeadersCount = options.maxHeadersCount;
+  server.on("connection", (socket) => connectionIds.set(socket, ++backend.connections));
+  if (options.upgrades === false) {
+    await listenBackend(server, listenOn, backend);
+    return backend;
+  }
   server.on("upgrade", (req, socket, head) => {
-    backend.seen.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: "" });
+    backend.seen.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: "", connection: connectionIds.get(req.socket) ?? 0 });
     socket.on("error", () => socket.destroy());
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     // "/vanish": the backend drops the tunnel abruptly right after agreeing to it.
@@ -107,6 +131,11 @@ export async function startBackend(listenOn: number | string = 0, onRequest?: (r
     if (head.length) socket.write(head);
     socket.pipe(socket);
   });
+  await listenBackend(server, listenOn, backend);
+  return backend;
+}
+
+async function listenBackend(server: Server, listenOn: number | string, backend: Backend): Promise<void> {
   await new Promise<void>((resolve) => (typeof listenOn === "string" ? server.listen(listenOn, resolve) : server.listen(listenOn, "127.0.0.1", resolve)));
   const address = server.address();
   backend.server = server;
@@ -115,7 +144,34 @@ export async function startBackend(listenOn: number | string = 0, onRequest?: (r
     server.closeAllConnections();
     server.close(() => resolve());
   });
-  return backend;
+}
+
+/**
+ * A backend that speaks raw bytes: `answer` gets each chunk a connection receives (and the
+ * connection's number) and returns what to write back, for answers node:http would never send.
+ */
+export async function startRawBackend(answer: (data: string, connection: number) => string | undefined): Promise<{ port: number; connections: number; received: string[]; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { port: 0, connections: 0, received: [] as string[], close: () => Promise.resolve() };
+  const server = createNetServer((socket) => {
+    const id = ++state.connections;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1");
+      state.received.push(text);
+      const reply = answer(text, id);
+      if (reply !== undefined) socket.write(reply, "latin1");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.port = (server.address() as { port: number }).port;
+  state.close = () => new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  });
+  return state;
 }
 
 export const podName = "pod.example.test";
@@ -190,4 +246,17 @@ export function echoed(response: string): SeenRequest {
 
 export function openFds(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/** The open descriptors that are the proxy's unnamed spool files. */
+export function spoolFiles(): { fd: string; mode: number }[] {
+  const found: { fd: string; mode: number }[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (/podhost-proxy-.*\/body-[0-9a-f]+ \(deleted\)$/.test(readlinkSync(`/proc/self/fd/${fd}`))) found.push({ fd, mode: statSync(`/proc/self/fd/${fd}`).mode & 0o777 });
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return found;
 }

@@ -41,10 +41,10 @@ describe("routing by host and path prefix", () => {
     expect(statusOf(await rawExchange(proxy.httpPort, get("/", `POD.Example.TEST.:${proxy.httpPort}`)))).toBe(200);
   });
 
-  it("refuses an absolute-form target instead of fetching another origin", async () => {
+  it("refuses an absolute-form target naming another origin (421) instead of fetching it", async () => {
     const before = pod.seen.length;
-    const response = await rawExchange(proxy.httpPort, `GET http://evil.example/x HTTP/1.1\r\nHost: ${podName}\r\n\r\n`);
-    expect(statusOf(response)).toBe(400);
+    const response = await rawExchange(proxy.httpPort, `GET http://evil.example/x HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`);
+    expect(statusOf(response)).toBe(421);
     expect(pod.seen.length).toBe(before);
   });
 
@@ -88,7 +88,7 @@ describe("routing by host and path prefix", () => {
   });
 
   it("redirects an alias to the bare host, keeping path and query", async () => {
-    const response = await rawExchange(proxy.httpsPort, get("/a?b=1", `www.${podName}`), { tls: true });
+    const response = await rawExchange(proxy.httpsPort, get("/a?b=1", `www.${podName}`), { tls: true, servername: `www.${podName}` });
     expect(statusOf(response)).toBe(301);
     expect(response).toMatch(new RegExp(`\\r\\nlocation: https://${podName.replace(/\./g, "\\.")}/a\\?b=1\\r\\n`, "i"));
   });

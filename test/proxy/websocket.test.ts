@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/temp";
-import { openFds, podName, startBackend, startTestProxy, TestCertificates, type Backend } from "./fixtures";
+import { openFds, podName, spoolFiles, startBackend, startTestProxy, TestCertificates, type Backend } from "./fixtures";
 
 const upgradeRequest = (path: string) => `GET ${path} HTTP/1.1\r\nHost: ${podName}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 
@@ -56,11 +56,13 @@ describe("WebSocket upgrades and abrupt closes", () => {
     expect(backend.seen.at(-1)!.headers["x-forwarded-prefix"]).toBe("/chat");
   });
 
-  it("survives 1,000 abrupt client disconnects mid-request and mid-upgrade with flat file descriptors", async () => {
+  it("survives 1,000 abrupt client disconnects mid-request, mid-body and mid-upgrade with flat file descriptors and memory", async () => {
     const warmUp = await echoThrough(proxy.httpPort, "/warm", "w", false);
     expect(warmUp).toContain("101");
     await waitFor("connections to settle", () => proxy.stats().openConnections === 0);
     const before = openFds();
+    const rssBefore = process.memoryUsage().rss;
+    const spilled = `POST / HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 1048576\r\n\r\n${"s".repeat(64 * 1024)}`;
     for (let round = 0; round < 50; round++) {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
@@ -71,8 +73,9 @@ describe("WebSocket upgrades and abrupt closes", () => {
             socket.on("close", () => resolve());
             socket.on(tls ? "secureConnect" : "connect", () => {
               if (i % 2 === 0) {
-                // Mid-request: half a head, or a body cut short.
-                socket.write(i % 3 === 0 ? `GET / HTTP/1.1\r\nHost: ${podName}\r\nX-Half` : `POST / HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 100\r\n\r\nabc`);
+                // Mid-request: half a head, a body cut short, or one cut short after it spilled to a temporary file.
+                const kind = i % 6;
+                socket.write(kind === 0 ? `GET / HTTP/1.1\r\nHost: ${podName}\r\nX-Half` : kind === 2 ? `POST / HTTP/1.1\r\nHost: ${podName}\r\nContent-Length: 100\r\n\r\nabc` : spilled);
                 setImmediate(() => socket.destroy());
               } else {
                 // Mid-upgrade: the tunnel is up, bytes in flight, then the client vanishes.
@@ -90,6 +93,9 @@ describe("WebSocket upgrades and abrupt closes", () => {
     await waitFor("the proxy to close every connection", () => proxy.stats().openConnections === 0);
     // Allowed: the upstream keep-alive pool, whose both ends live in this process.
     await waitFor("file descriptors to return to their level", () => openFds() <= before + 2 * poolSize + 2, 10_000);
+    expect(spoolFiles()).toEqual([]);
+    // A leak of a few KiB per connection would show as tens of MiB here.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(48 * 1024 * 1024);
     // The backend side of each tunnel was closed too: only pooled keep-alive connections remain.
     await waitFor("backend connections to close", async () => {
       const count = await new Promise<number>((resolve) => backend.server.getConnections((_e, n) => resolve(n)));
