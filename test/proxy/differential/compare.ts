@@ -84,13 +84,27 @@ function line(r: RecordedRequest): string {
   return `${r.method} ${r.target} (body ${r.body.length} B, ${r.framing})`;
 }
 
-/** What a request forwarded by podhost carries that nginx's copy of it doesn't. */
-function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, out: Difference[]): void {
-  if (p.method !== n.method || normalTarget(p.target) !== normalTarget(n.target)) out.push({ kind: "forwarded a different request line", detail: `#${i + 1}: podhost ${line(p)}, nginx ${line(n)}` });
+/**
+ * What a request forwarded by podhost carries that nginx's copy of it doesn't. `authorities` are
+ * the hosts of absolute-form targets in the case: RFC 9112 3.2.2 has the target's host win over
+ * the Host header, as podhost does, while the reference nginx forwards the header ($http_host).
+ */
+function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, authorities: string[], out: Difference[]): void {
+  // nginx decodes %2F before it matches a location, so "/blog%2fx" takes the /blog route there; podhost
+  // keeps an encoded slash inside its segment and sends the target whole to the root route.
+  const encodedSlashRoute = /%2f/i.test(p.target) && normalTarget(p.target) === normalTarget(`${site.prefix}${n.target}`);
+  if (p.method !== n.method || (normalTarget(p.target) !== normalTarget(n.target) && !encodedSlashRoute)) out.push({ kind: "forwarded a different request line", detail: `#${i + 1}: podhost ${line(p)}, nginx ${line(n)}` });
   if (p.bodySha256 !== n.bodySha256) out.push({ kind: "forwarded a different body", detail: `#${i + 1}: podhost ${p.body.length} B ${escapeBytes(p.body.subarray(0, 120))}, nginx ${n.body.length} B ${escapeBytes(n.body.subarray(0, 120))}` });
   const ph = lower(p);
-  const nh = lower(n);
   const host = (h: [string, string][]) => h.filter(([name]) => name === "host").map(([, v]) => v.toLowerCase()).join(" | ");
+  const nginxHost = host(lower(n));
+  const podhostHost = host(ph);
+  // nginx's copy as if it had taken the target's host: its header values name that host instead.
+  const targetPort = /:(\d+)$/.exec(podhostHost)?.[1];
+  const fromTarget = authorities.includes(podhostHost) && nginxHost !== "";
+  const nh = !fromTarget
+    ? lower(n)
+    : lower(n).map(([name, v]): [string, string] => [name, ["host", "x-forwarded-host", "forwarded"].includes(name) ? v.split(nginxHost).join(podhostHost) : name === "x-forwarded-port" && targetPort ? targetPort : v]);
   if (host(ph) !== host(nh)) out.push({ kind: "forwarded a different Host", detail: `#${i + 1}: podhost ${JSON.stringify(host(ph))}, nginx ${JSON.stringify(host(nh))}` });
   // nginx leaves Connection-listed names in and podhost takes them out: only what podhost adds counts.
   const nginxHas = new Map<string, number>();
@@ -130,6 +144,7 @@ function answered(answers: Answer[]): string {
 export function compare(c: Case, p: Observation, n: Observation, deliberate: string | undefined): Difference[] {
   const out: Difference[] = [];
   const requests = (o: Observation) => o.requests.map(line).join(" / ") || "none";
+  const authorities = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ https?:\/\/([^/\s?#]+)/gm)].map((m) => m[1]!.toLowerCase());
   if (c.podhostRefuses) {
     if (p.requests.length > 0) out.push({ kind: "forwarded what the issue says to refuse", detail: `${c.podhostRefuses.why}; the app got ${requests(p)}` });
     const status = p.client.answers[0]?.status;
@@ -144,7 +159,7 @@ export function compare(c: Case, p: Observation, n: Observation, deliberate: str
       const same = n.requests.findIndex((r, k) => k >= j && r.method === forwarded.method && normalTarget(r.target) === normalTarget(forwarded.target));
       const k = same >= 0 ? same : j;
       if (k >= n.requests.length) break;
-      compareRequest(i, forwarded, n.requests[k]!, out);
+      compareRequest(i, forwarded, n.requests[k]!, authorities, out);
       j = k + 1;
     }
   }

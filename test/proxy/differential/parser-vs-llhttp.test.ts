@@ -81,6 +81,10 @@ const deliberate: { why: string; applies: (bytes: string, podhost: Extract<Podho
     applies: (_bytes, p) => p.why === "a target that is not a safe origin-form path",
   },
   {
+    why: "more than 100 header fields: issue 13 class 4 caps a client's header count so podhost's own headers can't be pushed out of a backend's first N",
+    applies: (_bytes, p) => p.why.includes("header lines"),
+  },
+  {
     why: "the head fills podhost's 16 KiB limit (headerBytes) before llhttp's: they count the final CRLFs differently",
     applies: (bytes, p) => p.status === 431 && bytes.indexOf("\r\n\r\n") > defaultLimits.headerBytes - 1024,
   },

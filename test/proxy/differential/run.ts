@@ -3,6 +3,7 @@
  * reports every case where podhost's backend or client saw what nginx's didn't. A case that
  * differs is run once more with long waits before it counts: what is left is not timing.
  */
+import { ChunkedReader, parseRequestHead } from "../../../main/proxy/http1";
 import type { Case } from "./case";
 import { escapeBytes, type Timing } from "./client";
 import { compare, observe, type Difference, type Observation } from "./compare";
@@ -27,6 +28,39 @@ export interface RunResult {
 export const quickTiming: Timing = { settleMs: 25, stallMs: 250 };
 const confirmTiming: Timing = { settleMs: 400, stallMs: 2500 };
 
+/** Where each pipelined request starts, as far as the heads and bodies before it can be read. */
+function messageStarts(bytes: string): number[] {
+  const starts = [0];
+  let at = 0;
+  for (;;) {
+    const end = bytes.indexOf("\r\n\r\n", at);
+    if (end < 0) return starts;
+    let head;
+    try {
+      head = parseRequestHead(bytes.slice(at, end));
+    } catch {
+      return starts;
+    }
+    let next = end + 4;
+    if (head.chunked) {
+      const reader = new ChunkedReader();
+      const rest = Buffer.from(bytes.slice(next), "latin1");
+      try {
+        next += reader.feed(rest, 0, rest.length, () => undefined);
+      } catch {
+        return starts;
+      }
+      if (!reader.done) return starts;
+    } else next += head.contentLength ?? 0;
+    if (next >= bytes.length) return starts;
+    starts.push(next);
+    at = next;
+  }
+}
+
+/** The client header count podhost's fix caps at (nginx has no such cap; its limit is bytes). */
+const maxClientHeaders = 100;
+
 /**
  * Why podhost may refuse what nginx forwards, or undefined when it may not: the case says so, or
  * llhttp in strict mode rejects the head too, or the target breaks podhost's path rule (dot
@@ -34,8 +68,15 @@ const confirmTiming: Timing = { settleMs: 400, stallMs: 2500 };
  */
 export async function deliberateStrictness(c: Case, llhttp: Llhttp): Promise<string | undefined> {
   if (c.stricter) return c.stricter;
-  const verdict = await llhttp.judge(c.bytes);
-  if (verdict.kind === "rejected" || (verdict.kind === "accepted" && verdict.body.startsWith("rejected"))) return "llhttp (strict) rejects it too";
+  const head = c.bytes.slice(0, c.bytes.indexOf("\r\n\r\n") >>> 0);
+  if (head.split("\r\n").length - 1 > maxClientHeaders) return `more than ${maxClientHeaders} header fields: issue 13 class 4 caps a client's header count so its own headers can't be pushed out`;
+  // Each pipelined message in turn: podhost refusing the third one is deliberate if llhttp refuses that one too.
+  for (const at of messageStarts(c.bytes)) {
+    const verdict = await llhttp.judge(c.bytes.slice(at));
+    if (verdict.kind === "rejected" || (verdict.kind === "accepted" && verdict.body.startsWith("rejected"))) return "llhttp (strict) rejects it too";
+  }
+  if (/^[^\r\n]*( {2}|\t)[^\r\n]*\r\n/m.test(c.bytes)) return "more than one space between the parts of a request line (RFC 9112 3 has exactly one)";
+  if (/^host:[ \t]*[^\r\n]*:(\d{6,}|[7-9]\d{4}|6[6-9]\d{3}|65[6-9]\d\d|655[4-9]\d|6553[6-9]|0+)[ \t]*\r?$/im.test(c.bytes)) return "a Host port outside 1-65535 is a malformed Host (issue 13 class 5)";
   const targets = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ (\S+) HTTP\//gm)].map((m) => m[1]!);
   if (targets.some((t) => /(^|[/\\]|%2f|%5c)(\.|%2e){1,2}([/\\]|%2f|%5c|$)|%00/i.test(t.split("?")[0]!))) return "dot segments or NUL in the path are refused, not resolved";
   return undefined;
