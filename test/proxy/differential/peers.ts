@@ -112,7 +112,15 @@ function nginxConfig(dir: string, lanes: { recorder: number; http: number; https
   }
   server {
     listen 127.0.0.1:${lane.http}; listen 127.0.0.1:${lane.https} ssl;
-    server_name ${site.name} ${site.otherName};
+    server_name ${site.otherName};
+    location / {
+      proxy_pass http://lane${i};
+      ${forwardingHeaders()}
+    }
+  }
+  server {
+    listen 127.0.0.1:${lane.http}; listen 127.0.0.1:${lane.https} ssl;
+    server_name ${site.name};
     location / {
       proxy_pass http://lane${i};
       ${forwardingHeaders()}

@@ -76,6 +76,8 @@ export async function deliberateStrictness(c: Case, llhttp: Llhttp): Promise<str
     if (verdict.kind === "rejected" || (verdict.kind === "accepted" && verdict.body.startsWith("rejected"))) return "llhttp (strict) rejects it too";
   }
   if (/^[^\r\n]*( {2}|\t)[^\r\n]*\r\n/m.test(c.bytes)) return "more than one space between the parts of a request line (RFC 9112 3 has exactly one)";
+  if (/^expect:(?![ \t]*100-continue[ \t]*\r?$)/im.test(c.bytes)) return "an Expect other than 100-continue is answered 417 (RFC 9110 10.1.1)";
+  if (/^host:[ \t]*[^\r\n[\]]*:[^\r\n[\]]*:/im.test(c.bytes)) return "a Host with two ports is a malformed Host (issue 13 class 5)";
   if (/^host:[ \t]*[^\r\n]*:(\d{6,}|[7-9]\d{4}|6[6-9]\d{3}|65[6-9]\d\d|655[4-9]\d|6553[6-9]|0+)[ \t]*\r?$/im.test(c.bytes)) return "a Host port outside 1-65535 is a malformed Host (issue 13 class 5)";
   const targets = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ (\S+) HTTP\//gm)].map((m) => m[1]!);
   if (targets.some((t) => /(^|[/\\]|%2f|%5c)(\.|%2e){1,2}([/\\]|%2f|%5c|$)|%00/i.test(t.split("?")[0]!))) return "dot segments or NUL in the path are refused, not resolved";
