@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { port } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
+import { judgeAddress, whyNotPublic } from "./addresses";
 
 /** Settings > Network: the router. Off until the user turns it on. */
 export const portsSettings = z.object({
@@ -73,22 +74,14 @@ export interface PodAddressCheck {
   message: string;
 }
 
-/** Judge the router's WAN address: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
+/** Judge the router's WAN address with IANA's special-purpose registry: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
 export function classifyExternalIp(ip: string | undefined): NatType {
-  const octets = parseIpv4(ip);
-  if (!octets) return "no-public-address";
-  const [a, b] = octets as [number, number, number, number];
-  if (a === 100 && b >= 64 && b <= 127) return "cgnat";
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "double-nat";
-  if (a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254)) return "no-public-address";
-  return "public";
-}
-
-function parseIpv4(ip: string | undefined): number[] | undefined {
-  const parts = (ip ?? "").trim().split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  const octets = parts.map(Number);
-  return octets.every((o) => o === 0) ? undefined : octets;
+  const judged = judgeAddress(ip);
+  if (!judged.valid || judged.family !== 4) return "no-public-address";
+  if (judged.public) return "public";
+  if (judged.special.kind === "private") return "double-nat";
+  if (judged.special.kind === "shared") return "cgnat";
+  return "no-public-address";
 }
 
 /** What a non-public NAT type means for the user, and what they can do instead. */
@@ -106,7 +99,7 @@ export function explainNat(natType: NatType, externalIp: string | undefined): { 
       };
     case "no-public-address":
       return {
-        message: "Your router says it has no public internet address: it is probably behind another router (double NAT) or your provider's carrier-grade NAT, so port forwarding cannot work.",
+        message: `Your router says it has no public internet address${externalIp ? ` (${whyNotPublic(externalIp)})` : ""}: it is probably behind another router (double NAT) or your provider's carrier-grade NAT, so port forwarding cannot work.`,
         fix: "Check the router's internet connection; if it is online, put the provider's modem-router in bridge mode, ask your provider for a public IPv4 address, or use a tunnel.",
       };
     default:
