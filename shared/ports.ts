@@ -56,12 +56,35 @@ export interface RouterInfo {
   lanAddress: string;
 }
 
+/** The router dropped podhost's mappings while the pod ran (a reboot, most often), and whether they are back. */
+export interface RouterInterruption {
+  /** When podhost noticed (ms since epoch): at most one check interval after it happened. */
+  at: number;
+  /** "lost": the router no longer listed the mapping; "restarted": NAT-PMP's epoch went back; "unreachable": the router stopped answering. */
+  what: "lost" | "restarted" | "unreachable";
+  /** When the mappings were read back from the router again. */
+  restoredAt?: number;
+}
+
+/** A mapping an earlier podhost run made and did not remove (it crashed): it may still forward until its lease ends. */
+export interface LeftoverMapping {
+  externalPort: number;
+  internalClient: string;
+  internalPort: number;
+  /** When podhost removed it; undefined while it may still forward. */
+  removedAt?: number;
+}
+
 export interface PortsStatus extends ServiceStatus {
   state: PortsState;
   natType?: NatType;
   externalIp?: string;
   router?: RouterInfo;
   mappings?: PortMappingStatus[];
+  /** When the mappings were last read back from the router ("mapped" means: confirmed then). */
+  checkedAt?: number;
+  interruption?: RouterInterruption;
+  leftovers?: LeftoverMapping[];
 }
 
 /** Before the pod's first start: does the router take external 443, and what will the pod's address be? */

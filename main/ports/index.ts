@@ -27,7 +27,7 @@ export interface PortsService extends Service<PortsStatus> {
 
 export function createPortsService(deps: PortsDeps): PortsService {
   const network: DiscoveryNetwork = { interfaces: lanInterfaces, ssdpTarget: ssdpMulticast, natPmpGateways: defaultGateways, natPmpPort, ...deps.network };
-  const timing: PortsTiming = { leaseSeconds: 3600, retryMs: 5 * 60_000, ...deps.timing };
+  const timing: PortsTiming = { leaseSeconds: 3600, retryMs: 5 * 60_000, checkMs: 30_000, ...deps.timing };
   const controller = new PortsController(deps.ctx, deps.proxyListeners, network, timing);
   return {
     router: { externalIp: async () => controller.externalIp() },

@@ -70,11 +70,15 @@ export function searchGateways(interfaces: LanInterface[], target: SsdpTarget, o
   };
 }
 
+/** One M-SEARCH for a search target (MX 1: routers answer within a second). */
+export function searchRequest(st: string): string {
+  return `M-SEARCH * HTTP/1.1\r\nHOST: ${ssdpMulticast.address}:${ssdpMulticast.port}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${st}\r\n\r\n`;
+}
+
 function sendSearches(socket: Socket, target: SsdpTarget): void {
   for (const st of searchTargets) {
-    const request = `M-SEARCH * HTTP/1.1\r\nHOST: ${ssdpMulticast.address}:${ssdpMulticast.port}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${st}\r\n\r\n`;
     try {
-      socket.send(request, target.port, target.address, () => undefined);
+      socket.send(searchRequest(st), target.port, target.address, () => undefined);
     } catch {
       // The socket closed after an error: this interface is out of the search.
     }
