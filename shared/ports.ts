@@ -95,6 +95,8 @@ export interface PodAddressCheck {
   /** https://domain/ or https://domain:PORT/ */
   podUrl: string;
   message: string;
+  /** When podhost also opens port 80 (ports.mapHttp): the port the router offers for it. */
+  httpPort?: number;
 }
 
 /** Judge the router's WAN address with IANA's special-purpose registry: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
@@ -113,7 +115,7 @@ export function explainNat(natType: NatType, externalIp: string | undefined): { 
     case "double-nat":
       return {
         message: `Your router's own internet address (${externalIp}) is a private one: another router sits between it and the internet (double NAT), so opening ports on this router alone cannot make the pod reachable.`,
-        fix: "Put the provider's modem-router in bridge mode, or forward the port on that outer router to this router as well, or reach the pod through a tunnel (a small rented server or a tunnel service).",
+        fix: "Put the provider's modem-router in bridge mode (then this router gets the public address and podhost can open the port), or forward the pod's port by hand on both routers (podhost opens nothing while it sees double NAT), or reach the pod through a tunnel (a small rented server or a tunnel service).",
       };
     case "cgnat":
       return {

@@ -340,6 +340,11 @@ export class PortsController {
     if (this.running && trouble.state === "failed") this.retryLater(lostTouch ? this.timing.checkMs : this.timing.retryMs);
   }
 
+  /** This PC's address on the router's network, once the router was found. */
+  lanAddress(): string | undefined {
+    return this.mapper?.lanAddress;
+  }
+
   handForward(): string {
     const lan = this.mapper?.lanAddress;
     const wanted = this.desired().map((w) => `port ${w.externalPort} to ${lan ? `${lan}:${w.internalPort}` : `port ${w.internalPort} of this PC`}`);

@@ -63,10 +63,14 @@ describe("doctor's real probes (loopback only)", () => {
       podStatus: () => ({ state: "running", message: "The pod answers its health check." }),
       proxyListeners: () => ({ httpsPort: tlsPort, httpPort: 8080 }),
       portsStatus: () => ({ state: "mapped", message: "", natType: "public", externalIp: "127.0.0.1", router: { kind: "upnp-igd2", address: "127.0.0.1", lanAddress: "127.0.0.1" }, mappings: [{ purpose: "https", protocol: "TCP", externalPort: tlsPort, internalClient: "127.0.0.1", internalPort: tlsPort, leaseSeconds: 3600 }] }),
+      proxyStatus: () => ({ state: "running", message: "The proxy listens." }),
+      certsStatus: () => ({ state: "valid", message: "A certificate from podhost's own CA.", mode: "local" }),
+      dnsStatus: () => ({ state: "off", message: "Dynamic DNS is off.", history: [] }),
       probes: { resolve: async () => ["127.0.0.1"] },
     });
     const report = await doctor.run();
-    expect(Object.fromEntries(report.hops.map((h) => [h.id, h.state]))).toEqual({ internet: "ok", dns: "ok", router: "ok", pc: "ok", proxy: "warn", pod: "ok" });
+    expect(Object.fromEntries(report.hops.map((h) => [h.id, h.state]))).toEqual({ internet: "ok", dns: "fail", router: "ok", http: "skipped", pc: "warn", proxy: "warn", certificate: "warn", pod: "ok" });
+    expect(report.hops.find((h) => h.id === "dns")!.reason).toBe(`${domain} resolves to 127.0.0.1, in the loopback range (127.0.0.0/8): a loopback address: only the computer itself reaches it.`);
     expect(report.hops.find((h) => h.id === "proxy")!.reason).toMatch(/browsers and other pods do not trust it/);
   });
 });

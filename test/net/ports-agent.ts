@@ -5,6 +5,7 @@
  */
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
+import type { CertsStatus } from "../../shared/certs";
 import { settingsSchema } from "../../shared/settings";
 import { createDoctor } from "../../main/doctor";
 import { createPortsService, type PortsService } from "../../main/ports";
@@ -56,13 +57,16 @@ async function handle(command: Command): Promise<unknown> {
     case "checkPodAddress":
       return service!.checkPodAddress(command.domain as string);
     case "doctor": {
-      // The real probes from inside the home network; only the DNS answer is the test's.
-      const settings = settingsSchema.parse({ domain: command.domain, ports: currentPorts });
+      // The real probes from inside the home network; the DNS answer and the other services' status are the test's.
+      const settings = settingsSchema.parse({ domain: command.domain, ports: currentPorts, ...(command.certs ? { certs: command.certs } : {}) });
       const doctor = createDoctor({
         settings: () => settings,
         podStatus: () => ({ state: "running", message: "The pod answers its health check." }),
         proxyListeners: () => listeners,
         portsStatus: () => service!.status(),
+        proxyStatus: () => ({ state: "running", message: "The proxy listens." }),
+        certsStatus: () => (command.certsStatus as CertsStatus | undefined) ?? { state: "valid", message: "A certificate from podhost's own CA.", mode: "local" },
+        dnsStatus: () => ({ state: "off", message: "Dynamic DNS is off.", history: [] }),
         probes: { resolve: async () => command.resolvesTo as string[] },
       });
       return doctor.run();
