@@ -5,7 +5,7 @@ import { doctorReport, hop, type DoctorReport, type Hop } from "../../shared/doc
 import type { PortsStatus } from "../../shared/ports";
 import type { ServiceStatus } from "../../shared/service-status";
 import { toneOf } from "../../shared/status";
-import { dnsHop, httpHop, internetHop, routerHop } from "./network-hops";
+import { dnsHop, httpHop, internetHop, probeWayIn, routerHop } from "./network-hops";
 
 /** What the doctor knows without asking anyone: settings and the services' status. */
 export interface DoctorFacts {
@@ -52,15 +52,16 @@ const serviceLabels = { pod: "Pod", proxy: "Proxy", ports: "Router ports", certs
  * Pure over `probes`: nothing here touches the network itself.
  */
 export async function diagnose(facts: DoctorFacts, probes: DoctorProbes): Promise<DoctorReport> {
+  const wayIn = await probeWayIn(facts, probes);
   const hops: Hop[] = [
     podHop(facts),
     certificateHop(facts),
     await proxyHop(facts, probes),
     pcHop(facts, probes),
-    httpHop(facts),
+    await httpHop(facts, probes, wayIn),
     routerHop(facts, probes.now()),
     await dnsHop(facts, probes),
-    await internetHop(facts, probes),
+    internetHop(facts, wayIn),
   ];
   const serviceErrors = (Object.keys(serviceLabels) as (keyof typeof serviceLabels)[]).filter((name) => toneOf(facts[name]) === "error").map((name) => `${serviceLabels[name]}: ${facts[name].message}`);
   return doctorReport(probes.now(), hops, serviceErrors);

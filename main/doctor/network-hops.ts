@@ -17,6 +17,23 @@ function publicAddress({ ports, dns }: DoctorFacts): { ip: string; source: strin
   return detected && isPublicAddress(detected) ? { ip: detected, source: dns.detected!.source || "dynamic DNS" } : undefined;
 }
 
+/** The way in from the internet as this PC can test it: its public address and port, and whether a connection through them reached the pod. */
+export interface WayIn {
+  ip: string;
+  source: string;
+  port: number;
+  reached: boolean;
+}
+
+export async function probeWayIn(facts: DoctorFacts, probes: DoctorProbes): Promise<WayIn | undefined> {
+  const { ports, upnp, externalHttpsPort } = facts;
+  if (ports.natType && explainNat(ports.natType, ports.externalIp)) return undefined;
+  const known = publicAddress(facts);
+  const port = upnp ? ports.mappings?.find((m) => m.purpose === "https")?.externalPort : externalHttpsPort;
+  if (!known || port === undefined) return undefined;
+  return { ...known, port, reached: await probes.hairpin(known.ip, port) };
+}
+
 function readBackAt(checkedAt: number | undefined): string {
   return checkedAt === undefined ? "" : `, read back from the router at ${clockTime(checkedAt)}`;
 }
@@ -38,7 +55,7 @@ export function routerHop({ upnp, ports, externalHttpsPort, httpsPort }: DoctorF
 }
 
 /** Port 80: needed for HTTP-01 validation (and redirects). Judged from the router's mapping and from the CA's own attempt. */
-export function httpHop(facts: DoctorFacts): Hop {
+export async function httpHop(facts: DoctorFacts, probes: DoctorProbes, wayIn: WayIn | undefined): Promise<Hop> {
   const { certsMode, challenge, mapHttp, upnp, ports, certs, externalHttpPort, httpPort } = facts;
   const usesHttp01 = certsMode === "acme" && (challenge === "http-01" || challenge === "auto");
   const caFailure = certs.lastError && toneOf(certs) === "error" && /^(http-01-failed|all-challenges-failed)$/.test(certs.lastError.code) && /Port 80/.test(certs.lastError.message);
@@ -54,7 +71,14 @@ export function httpHop(facts: DoctorFacts): Hop {
   if (ports.natType && explainNat(ports.natType, ports.externalIp)) return hop("http", "warn", "podhost opened nothing on the router, because it is not the last one before the internet (see Internet).");
   const http = ports.mappings?.find((m) => m.purpose === "http");
   if (ports.state === "mapped" && http) {
-    return hop("http", "ok", `The router forwards port ${http.externalPort} to ${http.internalClient}:${http.internalPort}${readBackAt(ports.checkedAt)}. Whether your provider lets port 80 through shows when the certificate authority checks it.`);
+    const forwards = `The router forwards port ${http.externalPort} to ${http.internalClient}:${http.internalPort}${readBackAt(ports.checkedAt)}`;
+    if (!wayIn) return hop("http", "ok", `${forwards}. Whether your provider lets port 80 through shows when the certificate authority checks it.`);
+    if (await probes.hairpin(wayIn.ip, http.externalPort)) return hop("http", "ok", `${forwards}, and this PC reached it through your public address (${wayIn.ip}:${http.externalPort}).`);
+    if (wayIn.reached) {
+      // The router does hairpin NAT (port 443 came back), so port 80 is stopped on the way: the provider or a firewall.
+      return hop("http", usesHttp01 ? "fail" : "warn", `${forwards}, but ${wayIn.ip}:${http.externalPort} does not answer while ${wayIn.ip}:${wayIn.port} does: your provider (or a firewall before the router) drops port ${http.externalPort}.`, 'Ask your provider to open port 80, or set certs.acme.challenge to "tls-alpn-01" (port 443) or "dns-01".');
+    }
+    return hop("http", "ok", `${forwards}. Whether your provider lets port 80 through shows when the certificate authority checks it.`);
   }
   return hop("http", ports.state === "failed" || ports.state === "unsupported" ? "fail" : "skipped", ports.message, ports.action?.label);
 }
@@ -85,21 +109,18 @@ export async function dnsHop(facts: DoctorFacts, probes: DoctorProbes): Promise<
   return hop("dns", "ok", `${domain} resolves to ${known.ip}, your public address (from ${known.source}).`);
 }
 
-export async function internetHop(facts: DoctorFacts, probes: DoctorProbes): Promise<Hop> {
-  const { domain, ports, upnp, externalHttpsPort } = facts;
+export function internetHop({ domain, ports }: DoctorFacts, wayIn: WayIn | undefined): Hop {
   const nat = ports.natType ? explainNat(ports.natType, ports.externalIp) : undefined;
   if (nat) return hop("internet", "fail", nat.message, nat.fix);
-  const known = publicAddress(facts);
-  const port = upnp ? ports.mappings?.find((m) => m.purpose === "https")?.externalPort : externalHttpsPort;
-  if (!known || port === undefined) {
+  if (!wayIn) {
     return hop("internet", "skipped", "podhost does not know the public address and port yet, so it cannot test the way in from the internet.", "Turn on opening ports automatically or dynamic DNS, or test from outside: open the pod's address on a phone using mobile data.");
   }
-  const target = `${known.ip}:${port}`;
-  if (await probes.hairpin(known.ip, port)) return hop("internet", "ok", `Your public address is ${known.ip}; this PC reached the pod through it (${target}).`);
+  const target = `${wayIn.ip}:${wayIn.port}`;
+  if (wayIn.reached) return hop("internet", "ok", `Your public address is ${wayIn.ip}; this PC reached the pod through it (${target}).`);
   return hop(
     "internet",
     "warn",
-    `Your public address is ${known.ip}. This PC cannot reach ${target} from inside the home network: many routers do not support that (no "hairpin NAT"), so this neither confirms nor rules out that the pod is reachable from outside.`,
-    `Test from outside: open ${domain ? podUrl(domain, port) : target} on a phone using mobile data.`,
+    `Your public address is ${wayIn.ip}. This PC cannot reach ${target} from inside the home network: many routers do not support that (no "hairpin NAT"), so this neither confirms nor rules out that the pod is reachable from outside.`,
+    `Test from outside: open ${domain ? podUrl(domain, wayIn.port) : target} on a phone using mobile data.`,
   );
 }

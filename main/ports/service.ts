@@ -333,7 +333,8 @@ export class PortsController {
   private fail(error: unknown): void {
     const trouble = troubleFrom(error, this.handForward(), this.domain);
     this.ctx.log.warn(trouble.message);
-    const { natType, externalIp, router } = this.current;
+    const { natType, externalIp } = this.current;
+    const router = this.current.router ?? (this.mapper ? { kind: this.mapper.kind, address: this.mapper.routerAddress, lanAddress: this.mapper.lanAddress } : undefined);
     this.setStatus({ state: trouble.state, message: trouble.message, action: { label: trouble.fix, page: "settings/network" }, ...(natType ? { natType } : {}), ...(externalIp ? { externalIp } : {}), ...(router ? { router } : {}) });
     const lostTouch = isFailure(error, "unreachable", "router-restarted");
     if (lostTouch) this.mapper = undefined;

@@ -27,7 +27,7 @@ export class PortsAgent {
     });
   }
 
-  static async start(network: HomeNetwork, init: { dataDir: string; httpsPort: number; httpPort: number; ports: Partial<PortsSettings> }): Promise<PortsAgent> {
+  static async start(network: HomeNetwork, init: { dataDir: string; httpsPort: number; httpPort: number; ports: Partial<PortsSettings>; domain?: string }): Promise<PortsAgent> {
     const child = network.spawn(network.home, process.execPath, ["--import", "tsx", agentPath]);
     const agent = new PortsAgent(child);
     await agent.call("init", init);

@@ -38,7 +38,7 @@ async function handle(command: Command): Promise<unknown> {
       listeners = { httpsPort: command.httpsPort as number, httpPort: command.httpPort as number };
       currentPorts = command.ports;
       service = createPortsService({ ctx: { dataDir: command.dataDir as string, log, clock }, proxyListeners: () => listeners });
-      await service.configure(settingsSchema.parse({ ports: command.ports }));
+      await service.configure(settingsSchema.parse({ domain: command.domain ?? "", ports: command.ports }));
       return service.status();
     }
     case "start":
