@@ -56,11 +56,14 @@ export class NatPmpClient implements PortMapper {
   /**
    * Send with retries from 250 ms, doubling (RFC 6886 3.1); check the result code and the epoch.
    * A mapping request to a router that answered in the last minute waits 1 s before the first
-   * resend: such a router is alive, and a slow answer means it is searching for a port it
-   * allows (miniupnpd), which every resend would make it do again, one after the other.
+   * resend (and sends 3 times, not 5: the same 7 s in all): such a router is alive, and a slow
+   * answer means it is searching for a port it allows (miniupnpd), which every resend would
+   * make it do again, one after the other.
    */
-  private request(message: Buffer, replyLength: number, acceptedResults: number[] = [], attempts = defaultAttempts): Promise<Buffer> {
-    const firstWaitMs = message[1] === opMapTcp && this.lastAnswerAt !== undefined && Date.now() - this.lastAnswerAt < 60_000 ? 1000 : 250;
+  private request(message: Buffer, replyLength: number, acceptedResults: number[] = [], defaultTries = defaultAttempts): Promise<Buffer> {
+    const routerBusy = message[1] === opMapTcp && this.lastAnswerAt !== undefined && Date.now() - this.lastAnswerAt < 60_000;
+    const firstWaitMs = routerBusy ? 1000 : 250;
+    const attempts = routerBusy ? Math.min(defaultTries, 3) : defaultTries;
     return new Promise((resolve, reject) => {
       const socket = createSocket("udp4");
       let timer: NodeJS.Timeout | undefined;
@@ -103,8 +106,9 @@ export class NatPmpClient implements PortMapper {
     const previous = this.epoch;
     this.epoch = { seconds, at: Date.now() };
     if (!previous) return false;
+    // Any step back is a restart; so is falling more than 2 s behind 7/8 of the time that passed.
     const expected = previous.seconds + (Math.max(0, sentAt - previous.at) / 1000) * (7 / 8);
-    return seconds + 2 < expected;
+    return seconds < previous.seconds || seconds + 2 < expected;
   }
 }
 

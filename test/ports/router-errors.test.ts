@@ -183,6 +183,17 @@ describe("router replies a real router will not give on demand (scripted IGD)", 
     expect(igd.mappings.get(7002)?.description).toBe("someone else");
   });
 
+  it("after a crash, says what the old mapping may still forward while the router cannot be reached, instead of 'not touched'", async () => {
+    await mkdir(join(dir.path, "ports"), { recursive: true });
+    await writeFile(join(dir.path, "ports", "journal.json"), JSON.stringify({ mappings: [{ purpose: "https", externalPort: 7001, internalPort: 8443, internalClient: "127.0.0.1" }] }));
+    await igd.stopHttp();
+    const service = await startService({ upnp: false });
+    expect(service.status()).toMatchObject({ state: "off", leftovers: [{ externalPort: 7001, internalClient: "127.0.0.1", internalPort: 8443 }] });
+    expect(service.status().message).toBe(
+      "An earlier podhost run did not stop cleanly: the router may still forward port 7001 to 127.0.0.1:8443 until its lease ends. podhost removes it as soon as it reaches the router. Opening ports on the router is off. Turn on Settings > Network > \"Open ports on my router automatically\" to let podhost open the pod's port.",
+    );
+  });
+
   it("still closes the ports a crashed run opened when the user has since turned port mapping off", async () => {
     await mkdir(join(dir.path, "ports"), { recursive: true });
     await writeFile(join(dir.path, "ports", "journal.json"), JSON.stringify({ mappings: [{ purpose: "https", externalPort: 7001, internalPort: 8443, internalClient: "127.0.0.1" }] }));
