@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp";
 import { PortsAgent } from "../net/agent-client";
-import { homeAddress, HomeNetwork } from "../net/harness";
+import { HomeNetwork } from "../net/harness";
 
 const proxy = { httpsPort: 8443, httpPort: 8080 };
 
