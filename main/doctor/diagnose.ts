@@ -40,8 +40,8 @@ export interface DoctorProbes {
   lanAddresses(): string[];
   /** The domain's IPv4 addresses (empty when it does not resolve). */
   resolve(domain: string): Promise<string[]>;
-  /** Whether this PC can open a TCP connection to its own public address (hairpin NAT). */
-  hairpin(ip: string, port: number): Promise<boolean>;
+  /** Whether the proxy answers this PC through its own public address (hairpin NAT): a TLS handshake, or an HTTP answer. */
+  hairpin(ip: string, port: number, kind: "https" | "http", servername: string): Promise<boolean>;
   now(): number;
 }
 

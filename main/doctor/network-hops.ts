@@ -31,7 +31,7 @@ export async function probeWayIn(facts: DoctorFacts, probes: DoctorProbes): Prom
   const known = publicAddress(facts);
   const port = upnp ? ports.mappings?.find((m) => m.purpose === "https")?.externalPort : externalHttpsPort;
   if (!known || port === undefined) return undefined;
-  return { ...known, port, reached: await probes.hairpin(known.ip, port) };
+  return { ...known, port, reached: await probes.hairpin(known.ip, port, "https", facts.domain) };
 }
 
 function readBackAt(checkedAt: number | undefined): string {
@@ -73,7 +73,7 @@ export async function httpHop(facts: DoctorFacts, probes: DoctorProbes, wayIn: W
   if (ports.state === "mapped" && http) {
     const forwards = `The router forwards port ${http.externalPort} to ${http.internalClient}:${http.internalPort}${readBackAt(ports.checkedAt)}`;
     if (!wayIn) return hop("http", "ok", `${forwards}. Whether your provider lets port 80 through shows when the certificate authority checks it.`);
-    if (await probes.hairpin(wayIn.ip, http.externalPort)) return hop("http", "ok", `${forwards}, and this PC reached it through your public address (${wayIn.ip}:${http.externalPort}).`);
+    if (await probes.hairpin(wayIn.ip, http.externalPort, "http", facts.domain)) return hop("http", "ok", `${forwards}, and this PC reached it through your public address (${wayIn.ip}:${http.externalPort}).`);
     if (wayIn.reached) {
       // The router does hairpin NAT (port 443 came back), so port 80 is stopped on the way: the provider or a firewall.
       return hop("http", usesHttp01 ? "fail" : "warn", `${forwards}, but ${wayIn.ip}:${http.externalPort} does not answer while ${wayIn.ip}:${wayIn.port} does: your provider (or a firewall before the router) drops port ${http.externalPort}.`, 'Ask your provider to open port 80, or set certs.acme.challenge to "tls-alpn-01" (port 443) or "dns-01".');

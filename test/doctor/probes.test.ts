@@ -52,8 +52,8 @@ describe("doctor's real probes (loopback only)", () => {
   });
 
   it("tells a reachable address from an unreachable one (hairpin test)", async () => {
-    expect(await realProbes.hairpin("127.0.0.1", tlsPort)).toBe(true);
-    expect(await realProbes.hairpin("127.0.0.1", closedPort)).toBe(false);
+    expect(await realProbes.hairpin("127.0.0.1", tlsPort, "https", domain)).toBe(true);
+    expect(await realProbes.hairpin("127.0.0.1", closedPort, "https", domain)).toBe(false);
   });
 
   it("runs the whole check with real probes and an injected resolver", async () => {

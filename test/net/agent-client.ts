@@ -27,8 +27,9 @@ export class PortsAgent {
     });
   }
 
-  static async start(network: HomeNetwork, init: { dataDir: string; httpsPort: number; httpPort: number; ports: Partial<PortsSettings>; domain?: string }): Promise<PortsAgent> {
-    const child = network.spawn(network.home, process.execPath, ["--import", "tsx", agentPath]);
+  /** `env`: e.g. NODE_EXTRA_CA_CERTS, the roots the doctor's TLS check trusts. */
+  static async start(network: HomeNetwork, init: { dataDir: string; httpsPort: number; httpPort: number; ports: Partial<PortsSettings>; domain?: string }, env: NodeJS.ProcessEnv = {}): Promise<PortsAgent> {
+    const child = network.spawn(network.home, process.execPath, ["--import", "tsx", agentPath], env);
     const agent = new PortsAgent(child);
     await agent.call("init", init);
     return agent;

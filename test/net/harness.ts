@@ -235,6 +235,12 @@ export class HomeNetwork {
     return (await this.exec(this.isp, process.execPath, ["-e", script])).stdout.trim();
   }
 
+  /** A TLS handshake from the isp namespace; resolves with "tls:<names in the certificate>" or the error. */
+  async tlsFromInternet(host: string, port: number, servername: string): Promise<string> {
+    const script = `const s=require("tls").connect({port:${port},host:${JSON.stringify(host)},servername:${JSON.stringify(servername)},rejectUnauthorized:false});s.setTimeout(3000,()=>{console.log("timeout");process.exit(2)});s.on("secureConnect",()=>{console.log("tls:"+s.getPeerCertificate().subjectaltname);process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(1)})`;
+    return (await this.exec(this.isp, process.execPath, ["-e", script])).stdout.trim();
+  }
+
   /** Run a command inside one of the namespaces. */
   exec(ns: string, command: string, args: string[], timeoutMs = 20_000): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
@@ -253,8 +259,8 @@ export class HomeNetwork {
   }
 
   /** Spawn a long-running process inside a namespace. */
-  spawn(ns: string, command: string, args: string[]): ChildProcess {
-    return spawn(this.ip, ["netns", "exec", ns, command, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  spawn(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    return spawn(this.ip, ["netns", "exec", ns, command, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
   }
 
   async teardown(): Promise<void> {

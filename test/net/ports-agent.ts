@@ -3,7 +3,9 @@
  * namespace (`ip netns exec HOME node --import tsx ports-agent.ts`). It takes one JSON
  * command per stdin line and answers one JSON line on stdout: {id, result} or {id, error}.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { createInterface } from "node:readline";
 import type { CertsStatus } from "../../shared/certs";
 import { settingsSchema } from "../../shared/settings";
@@ -76,6 +78,12 @@ async function handle(command: Command): Promise<unknown> {
     case "serve": {
       // Stands in for the proxy: answers every connection with one line.
       const server = createServer((socket) => socket.end("podhost-proxy\n"));
+      await new Promise<void>((resolve) => server.listen(command.port as number, "0.0.0.0", resolve));
+      return null;
+    }
+    case "serveTls": {
+      // Stands in for the proxy's HTTPS port: a real TLS server with the test's certificate.
+      const server = createTlsServer({ cert: readFileSync(command.cert as string), key: readFileSync(command.key as string) }, (socket) => socket.end("podhost-proxy\n"));
       await new Promise<void>((resolve) => server.listen(command.port as number, "0.0.0.0", resolve));
       return null;
     }
