@@ -212,7 +212,8 @@ export class PortsController {
     if (reserved.leaseSeconds > 0) mapping.expiresAt = this.ctx.clock.now() + reserved.leaseSeconds * 1000;
     this.mappings = [...this.mappings.filter((m) => m.purpose !== want.purpose), mapping];
     await this.journal.write(this.mappings);
-    await readBack(mapper, mapping.externalPort, mapping.internalPort);
+    // NAT-PMP's answer to the mapping request is already the router's account of it (RFC 6886 3.3).
+    if (mapper.kind !== "nat-pmp") await readBack(mapper, mapping.externalPort, mapping.internalPort);
     this.ctx.log.info(`mapped external port ${mapping.externalPort} to ${mapping.internalClient}:${mapping.internalPort} (lease ${mapping.leaseSeconds || "permanent"})`);
   }
 

@@ -11,6 +11,7 @@ import type { CertsStatus } from "../../shared/certs";
 import { settingsSchema } from "../../shared/settings";
 import { createDoctor } from "../../main/doctor";
 import { createPortsService, type PortsService } from "../../main/ports";
+import { systemClock } from "../../main/service";
 import { ManualClock } from "./manual-clock";
 
 interface Command {
@@ -39,7 +40,8 @@ async function handle(command: Command): Promise<unknown> {
       await service?.stop();
       listeners = { httpsPort: command.httpsPort as number, httpPort: command.httpPort as number };
       currentPorts = command.ports;
-      service = createPortsService({ ctx: { dataDir: command.dataDir as string, log, clock }, proxyListeners: () => listeners });
+      // The benchmarks' router reboot runs on real time; tests move the clock by hand.
+      service = createPortsService({ ctx: { dataDir: command.dataDir as string, log, clock: command.realClock ? systemClock : clock }, proxyListeners: () => listeners });
       await service.configure(settingsSchema.parse({ domain: command.domain ?? "", ports: command.ports }));
       return service.status();
     }
