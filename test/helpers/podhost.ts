@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
+export const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
 
 export interface CliResult {
   code: number;
