@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { clockTime } from "../../shared/clock-time";
-import { classifyExternalIp, explainNat, type LeftoverMapping, type PortMappingStatus, type PortsSettings, type PortsStatus, type RouterInterruption } from "../../shared/ports";
+import { classifyExternalIp, explainNat, type PortMappingStatus, type PortsSettings, type PortsStatus, type RouterInterruption } from "../../shared/ports";
 import type { Settings } from "../../shared/settings";
 import type { ProxyListeners } from "../contracts";
 import { ChangeEmitter, type ServiceContext } from "../service";
@@ -8,7 +8,8 @@ import { discoverRouter, type DiscoveryNetwork } from "./discover";
 import { MappingJournal, type JournalEntry } from "./journal";
 import { isFailure, PortMovedError, type PortMapper } from "./mapper";
 import { readBack, removeIfOurs, reservePort, type DesiredMapping } from "./map-port";
-import { interruptionSentence, leftoverSentence, troubleFrom } from "./messages";
+import { Leftovers } from "./leftovers";
+import { interruptionSentence, troubleFrom } from "./messages";
 
 export interface PortsTiming {
   /** Lease asked for; renewed at half of it. */
@@ -46,7 +47,7 @@ export class PortsController {
   private timer?: { cancel(): void };
   private renewAt = Infinity;
   private interruption?: RouterInterruption;
-  private leftovers: LeftoverMapping[] = [];
+  private readonly leftovers: Leftovers;
   private journalRead = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly journal: MappingJournal;
@@ -58,6 +59,7 @@ export class PortsController {
     private readonly timing: PortsTiming,
   ) {
     this.journal = new MappingJournal(join(ctx.dataDir, "ports"));
+    this.leftovers = new Leftovers(ctx, this.journal);
   }
 
   async configure(settings: Settings): Promise<void> {
@@ -149,7 +151,7 @@ export class PortsController {
     if (!this.mapper) this.setStatus({ ...this.current, state: "discovering", message: `Looking for the router (UPnP, NAT-PMP)...${interruptionSentence(this.interruption, this.timing.checkMs / 1000)}` });
     const mapper = await this.router(false);
     if (!mapper) return this.noRouter();
-    await this.removeStale(mapper);
+    await this.leftovers.remove(mapper, this.mappings);
     const externalIp = await mapper.externalIp();
     const natType = classifyExternalIp(externalIp);
     const router = { kind: mapper.kind, address: mapper.routerAddress, lanAddress: mapper.lanAddress };
@@ -281,31 +283,11 @@ export class PortsController {
 
   /** At start-up: mappings a crashed run left (the journal) may still forward; say so, and remove them. */
   private async removeLeftovers(): Promise<void> {
-    const entries = await this.journal.read();
-    if (!entries.length) return;
-    this.leftovers = entries.map(({ externalPort, internalClient, internalPort }) => ({ externalPort, internalClient, internalPort }));
+    if (!(await this.leftovers.load())) return;
     if (!this.running) this.setStatus(this.idleStatus());
     const mapper = await this.router(false);
-    if (mapper) await this.removeStale(mapper);
+    if (mapper) await this.leftovers.remove(mapper, this.mappings);
     if (!this.running) this.setStatus(this.idleStatus());
-  }
-
-  /** Mappings a crashed run left behind (the journal), removed before anything new is made; what cannot be removed stays listed. */
-  private async removeStale(mapper: PortMapper): Promise<void> {
-    const stale = (await this.journal.read()).filter((entry) => !this.mappings.some((m) => m.externalPort === entry.externalPort));
-    if (!stale.length) return;
-    const kept: JournalEntry[] = [];
-    for (const entry of stale) {
-      try {
-        if (await removeIfOurs(mapper, entry.externalPort, entry.internalPort, entry.internalClient)) this.ctx.log.info(`removed external port ${entry.externalPort} left by an earlier run`);
-        const leftover = this.leftovers.find((l) => l.externalPort === entry.externalPort);
-        if (leftover) leftover.removedAt = this.ctx.clock.now();
-      } catch (error) {
-        kept.push(entry);
-        this.ctx.log.warn(`could not remove external port ${entry.externalPort} left by an earlier run: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    await this.journal.write([...this.mappings, ...kept]);
   }
 
   /** Remove what we hold; whatever cannot be removed now stays in the journal for the next start. */
@@ -326,9 +308,7 @@ export class PortsController {
   }
 
   private idleStatus(): PortsStatus {
-    const base = this.settings?.upnp ? waitingStatus : offStatus;
-    if (!this.leftovers.length) return base;
-    return { ...base, message: `${leftoverSentence(this.leftovers)} ${base.message}`, leftovers: this.leftovers.map((l) => ({ ...l })) };
+    return this.leftovers.describe(this.settings?.upnp ? waitingStatus : offStatus);
   }
 
   private fail(error: unknown): void {

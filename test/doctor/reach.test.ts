@@ -3,8 +3,8 @@ import type { CertsStatus } from "../../shared/certs";
 import type { DoctorReport, HopId } from "../../shared/doctor";
 import { reachVerdict } from "../../shared/setup";
 import { tempDir } from "../helpers/temp";
-import { PortsAgent } from "../net/agent-client";
-import { HomeNetwork, type HomeNetworkOptions } from "../net/harness";
+import { startAgentHome, type AgentHome } from "../net/agent-client";
+import type { HomeNetworkOptions } from "../net/harness";
 import { makeTestCertificate, type TestCertificate } from "../net/test-ca";
 
 /**
@@ -18,30 +18,17 @@ const localCertificate: CertsStatus = { state: "valid", message: "A certificate 
 
 const stateOf = (report: DoctorReport) => Object.fromEntries(report.hops.map((h) => [h.id, h.state])) as Record<HopId, string>;
 
-async function homeWith(options: Omit<HomeNetworkOptions, "dir">, trust: "test-root" | "nothing", ports: { mapHttp?: boolean } = {}) {
-  const dir = await tempDir();
-  const certificate: TestCertificate = makeTestCertificate(dir.path, domain);
-  const network = await HomeNetwork.create({ dir: dir.path, ...options });
-  const agent = await PortsAgent.start(
-    network,
-    { dataDir: `${dir.path}/data`, ...proxy, domain, ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000, ...ports } },
-    trust === "test-root" ? { NODE_EXTRA_CA_CERTS: certificate.caFile } : {},
-  );
-  await agent.call("serveTls", { port: proxy.httpsPort, cert: certificate.certFile, key: certificate.keyFile });
-  await agent.call("serve", { port: proxy.httpPort });
-  return {
-    network,
-    agent,
-    close: async () => {
-      await agent.kill();
-      await network.teardown();
-      await dir.cleanup();
-    },
-  };
+async function homeWith(options: Omit<HomeNetworkOptions, "dir">, trust: "test-root" | "nothing", ports: { mapHttp?: boolean } = {}): Promise<AgentHome> {
+  const certificateDir = await tempDir();
+  const certificate: TestCertificate = makeTestCertificate(certificateDir.path, domain);
+  const home = await startAgentHome(options, { ...proxy, domain, ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000, ...ports } }, trust === "test-root" ? { NODE_EXTRA_CA_CERTS: certificate.caFile } : {});
+  await home.agent.call("serveTls", { port: proxy.httpsPort, cert: certificate.certFile, key: certificate.keyFile });
+  await home.agent.call("serve", { port: proxy.httpPort });
+  return { ...home, close: () => home.close().then(() => certificateDir.cleanup()) };
 }
 
 describe("a router with hairpin NAT that allows 443 and 80", () => {
-  let home: Awaited<ReturnType<typeof homeWith>>;
+  let home: AgentHome;
   beforeAll(async () => {
     home = await homeWith({ allowLowPorts: true, hairpinPorts: [443, 80] }, "test-root", { mapHttp: true });
   });
@@ -70,7 +57,7 @@ describe("a router with hairpin NAT that allows 443 and 80", () => {
 });
 
 describe("port 80 dropped by the provider, with HTTP-01 chosen", () => {
-  let home: Awaited<ReturnType<typeof homeWith>>;
+  let home: AgentHome;
   beforeAll(async () => {
     home = await homeWith({ allowLowPorts: true, hairpinPorts: [443, 80], blockedUpstream: [80] }, "test-root", { mapHttp: true });
   });
@@ -92,7 +79,7 @@ describe.each([
   { name: "carrier-grade NAT (WAN in 100.64.0.0/10)", wanAddress: "100.72.4.2", dnsReason: /carrier-grade NAT/ },
   { name: "double NAT (WAN in a private range)", wanAddress: "10.20.0.2", dnsReason: /a private address/ },
 ])("a router behind $name", ({ wanAddress, dnsReason }) => {
-  let home: Awaited<ReturnType<typeof homeWith>>;
+  let home: AgentHome;
   beforeAll(async () => {
     home = await homeWith({ wanAddress, allowLowPorts: true }, "test-root");
   });

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../shared/doctor";
 import type { HomeNetworkOptions } from "../net/harness";
 import { reachVerdict } from "../../shared/setup";
-import { tempDir } from "../helpers/temp";
-import { PortsAgent } from "../net/agent-client";
-import { HomeNetwork } from "../net/harness";
+import { startAgentHome, type AgentHome, type PortsAgent } from "../net/agent-client";
+import type { HomeNetwork } from "../net/harness";
 
 const proxy = { httpsPort: 8443, httpPort: 8080 };
 
@@ -18,22 +17,17 @@ describe.each([
   { kind: "upnp-igd1", router: { igdV1: true } },
   { kind: "nat-pmp", router: { upnp: false } },
 ] satisfies { kind: string; router: Partial<HomeNetworkOptions> }[])("a router that refuses port 443 ($kind)", ({ kind, router }) => {
+  let home: AgentHome;
   let network: HomeNetwork;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let agent: PortsAgent;
 
   beforeAll(async () => {
-    dir = await tempDir();
-    network = await HomeNetwork.create({ dir: dir.path, ...router });
-    agent = await PortsAgent.start(network, { dataDir: `${dir.path}/data`, ...proxy, domain: "pod.example.org", ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000 } });
+    home = await startAgentHome(router, { ...proxy, domain: "pod.example.org", ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000 } });
+    ({ network, agent } = home);
     await agent.call("serve", { port: proxy.httpsPort });
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await network?.teardown();
-    await dir?.cleanup();
-  });
+  afterAll(() => home?.close());
 
   it("says before the first start which port the router offers instead, and what the address would become", async () => {
     const check = await agent.checkPodAddress("pod.example.org");
@@ -61,18 +55,14 @@ describe.each([
 
 describe("NAT-PMP requests while the router searches for a port it allows", () => {
   it("does not make a router that is searching for an allowed port search again: discovery, address, one mapping request, its removal", async () => {
-    const dir = await tempDir();
-    const network = await HomeNetwork.create({ dir: dir.path, upnp: false });
-    const agent = await PortsAgent.start(network, { dataDir: `${dir.path}/data`, ...proxy, ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000 } });
+    const { network, agent, close } = await startAgentHome({ upnp: false }, { ...proxy, ports: { upnp: true, externalHttpsPort: 443, discoveryTimeoutMs: 3000 } });
     try {
       const before = await network.natPmpRequests();
       expect((await agent.call("start")).state).toBe("failed");
       // 4 when every answer comes within a second; a resend allowed for a reply lost under load.
       expect((await network.natPmpRequests()) - before).toBeLessThanOrEqual(5);
     } finally {
-      await agent.kill();
-      await network.teardown();
-      await dir.cleanup();
+      await close();
     }
   });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HomeNetworkOptions } from "../net/harness";
-import { tempDir } from "../helpers/temp";
-import { PortsAgent } from "../net/agent-client";
-import { HomeNetwork } from "../net/harness";
+import { startAgentHome, type AgentHome, type PortsAgent } from "../net/agent-client";
+import type { HomeNetwork } from "../net/harness";
 
 const proxy = { httpsPort: 8443, httpPort: 8080 };
 const checkMs = 30_000;
@@ -18,22 +17,17 @@ describe.each([
   { name: "NAT-PMP, leases lost", router: { upnp: false }, after: /The router restarted at \d\d:\d\d \(its NAT-PMP clock went back\); podhost mapped the port again at \d\d:\d\d\.$/ },
   { name: "NAT-PMP, lease file kept", router: { upnp: false, leaseFile: true }, after: /The router restarted at \d\d:\d\d \(its NAT-PMP clock went back\); podhost mapped the port again at \d\d:\d\d\.$/ },
 ] satisfies { name: string; router: Partial<HomeNetworkOptions>; after: RegExp }[])("a router that restarts ($name)", ({ router, after }) => {
+  let home: AgentHome;
   let network: HomeNetwork;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let agent: PortsAgent;
 
   beforeAll(async () => {
-    dir = await tempDir();
-    network = await HomeNetwork.create({ dir: dir.path, ...router });
-    agent = await PortsAgent.start(network, { dataDir: `${dir.path}/data`, ...proxy, ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 3000 } });
+    home = await startAgentHome(router, { ...proxy, ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 3000 } });
+    ({ network, agent } = home);
     await agent.call("serve", { port: proxy.httpsPort });
   });
 
-  afterAll(async () => {
-    await agent?.kill();
-    await network?.teardown();
-    await dir?.cleanup();
-  });
+  afterAll(() => home?.close());
 
   it("maps the port, and a client on the internet reaches the proxy through it", async () => {
     const status = await agent.call("start");
