@@ -98,7 +98,7 @@ export async function dnsHop(facts: DoctorFacts, probes: DoctorProbes): Promise<
     const meaning = {
       shared: "that is the inside of your provider's carrier-grade NAT (many customers share one public address), not an address anyone on the internet can reach",
       private: "a private address: only devices on that network reach it (another router sits before the internet, or the record was meant for the home network)",
-      loopback: "a loopback address: only the computer itself reaches it",
+      loopback: "only the computer itself reaches that",
     }[judged.special.kind as "shared" | "private" | "loopback"];
     const fix = judged.special.kind === "shared" ? `Ask your provider for a public IPv4 address, or reach the pod through a tunnel; then ${keepCurrent.charAt(0).toLowerCase()}${keepCurrent.slice(1)}` : keepCurrent;
     return hop("dns", "fail", `${domain} resolves to ${address}, in ${judged.special.name} (${judged.special.cidr}): ${meaning ?? "nobody on the internet can reach the pod there"}.`, fix);

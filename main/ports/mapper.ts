@@ -26,6 +26,8 @@ export interface PortMapper {
   readonly routerAddress: string;
   /** This PC's address on the router's network. */
   readonly lanAddress: string;
+  /** UPnP only: the device description's URL, as found at discovery. */
+  readonly location?: string;
   /** The router's WAN address; "" when it has none. */
   externalIp(): Promise<string>;
   /** Adds (or renews) a mapping; returns the external port actually reserved. */

@@ -5,6 +5,7 @@ import type { Settings } from "../../shared/settings";
 import type { ProxyListeners } from "../contracts";
 import { ChangeEmitter, type ServiceContext } from "../service";
 import { discoverRouter, type DiscoveryNetwork } from "./discover";
+import { listenForAlive } from "./ssdp";
 import { MappingJournal, type JournalEntry } from "./journal";
 import { isFailure, PortMovedError, type PortMapper } from "./mapper";
 import { readBack, removeIfOurs, reservePort, type DesiredMapping } from "./map-port";
@@ -48,6 +49,7 @@ export class PortsController {
   private renewAt = Infinity;
   private interruption?: RouterInterruption;
   private readonly leftovers: Leftovers;
+  private announcements?: { stop(): void };
   private journalRead = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly journal: MappingJournal;
@@ -144,6 +146,8 @@ export class PortsController {
     this.timer?.cancel();
     if (remap || !this.running || !this.settings?.upnp) await this.unmapAll();
     if (!this.running || !this.settings?.upnp) {
+      this.announcements?.stop();
+      this.announcements = undefined;
       this.interruption = undefined;
       this.setStatus(this.idleStatus());
       return;
@@ -171,6 +175,18 @@ export class PortsController {
     this.setMapped({ natType, externalIp, router });
   }
 
+  /** While mapped through UPnP: a router that announces itself at another address restarted; check at once. */
+  private listenForRestarts(): void {
+    if (this.announcements || !this.mapper?.location) return;
+    this.announcements = listenForAlive(this.network.interfaces(), ({ from, location }) => {
+      const mapper = this.mapper;
+      if (!this.running || !mapper?.location || from !== mapper.routerAddress || location === mapper.location || this.current.state !== "mapped") return;
+      this.ctx.log.info(`the router announced itself at ${location} (was ${mapper.location}): it restarted; checking the mappings now`);
+      this.timer?.cancel();
+      void this.enqueue(() => this.verify());
+    });
+  }
+
   /** The status after the router confirmed every mapping just now. */
   private setMapped(found: Pick<PortsStatus, "natType" | "externalIp" | "router">): void {
     const checkedAt = this.ctx.clock.now();
@@ -184,6 +200,7 @@ export class PortsController {
       checkedAt,
       ...(this.interruption ? { interruption: { ...this.interruption } } : {}),
     });
+    this.listenForRestarts();
     this.scheduleNext();
   }
 

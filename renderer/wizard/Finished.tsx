@@ -46,7 +46,14 @@ export function Finished({ view, restart }: { view: SettingsView; restart: () =>
             </p>
           ) : null}
           <p>
-            {inTrayApp ? "The tray's Start pod and Stop pod" : "Start pod and Stop pod on the Status page (or `podhost start` / `podhost stop`)"} run the whole chain from now on; Settings changes any of it with the same checks, and{" "}
+            {inTrayApp ? (
+              "The tray's Start pod and Stop pod"
+            ) : (
+              <>
+                Start pod and Stop pod on the Status page (or <code>podhost start</code> / <code>podhost stop</code>)
+              </>
+            )}{" "}
+            run the whole chain from now on; Settings changes any of it with the same checks, and{" "}
             <a href={href("diagnostics")}>Diagnostics</a> runs the doctor again.
           </p>
         </>

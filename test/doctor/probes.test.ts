@@ -70,7 +70,7 @@ describe("doctor's real probes (loopback only)", () => {
     });
     const report = await doctor.run();
     expect(Object.fromEntries(report.hops.map((h) => [h.id, h.state]))).toEqual({ internet: "ok", dns: "fail", router: "ok", http: "skipped", pc: "warn", proxy: "warn", certificate: "warn", pod: "ok" });
-    expect(report.hops.find((h) => h.id === "dns")!.reason).toBe(`${domain} resolves to 127.0.0.1, in the loopback range (127.0.0.0/8): a loopback address: only the computer itself reaches it.`);
+    expect(report.hops.find((h) => h.id === "dns")!.reason).toBe(`${domain} resolves to 127.0.0.1, in the loopback range (127.0.0.0/8): only the computer itself reaches that.`);
     expect(report.hops.find((h) => h.id === "proxy")!.reason).toMatch(/browsers and other pods do not trust it/);
   });
 });

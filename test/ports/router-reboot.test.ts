@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HomeNetworkOptions } from "../net/harness";
+import { waitFor } from "../helpers/temp";
 import { startAgentHome, type AgentHome, type PortsAgent } from "../net/agent-client";
 import type { HomeNetwork } from "../net/harness";
 
@@ -54,5 +55,28 @@ describe.each([
     expect(await network.connectFromInternet(network.wanAddress, 9443)).not.toBe("podhost-proxy");
     await network.startRouter();
     expect((await agent.call("advance", { ms: checkMs })).state).toBe("mapped");
+  });
+});
+
+describe("a UPnP router that announces its restart (SSDP NOTIFY ssdp:alive)", () => {
+  let home: AgentHome;
+  beforeAll(async () => {
+    home = await startAgentHome({}, { ...proxy, ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 3000 } });
+    await home.agent.call("serve", { port: proxy.httpsPort });
+  });
+  afterAll(() => home?.close());
+
+  it("checks the mappings as soon as the router announces itself at a new address, without waiting for the next read-back", async () => {
+    expect((await home.agent.call("start")).state, home.agent.stderr).toBe("mapped");
+    await home.network.stopRouter();
+    await home.network.startRouter();
+    // The clock does not move: only the announcement can start the check.
+    const status = await waitFor("the mapping restored after the announcement", async () => {
+      const now = await home.agent.call("status");
+      return now.interruption?.restoredAt ? now : undefined;
+    });
+    expect(status.message).toMatch(/The router lost the mapping at \d\d:\d\d; podhost restored it at \d\d:\d\d\.$/);
+    expect(home.agent.stderr).toMatch(/the router announced itself at http:\/\/192\.168\.77\.1:\d+\/rootDesc\.xml .*it restarted/);
+    expect(await home.network.connectFromInternet(home.network.wanAddress, 9443)).toBe("podhost-proxy");
   });
 });
