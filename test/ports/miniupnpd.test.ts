@@ -76,9 +76,9 @@ describe("port mapping against a real miniupnpd (IGD v2, default rules)", () => 
   it("finds the router again after it restarted and re-adds the mapping", async () => {
     await network.stopRouter();
     await network.startRouter();
-    expect(await network.upnpcList()).toEqual([]);
+    // Its ssdp:alive, or else the next read-back, tells podhost; either way the mapping comes back.
     const status = await agent.call("advance", { ms: 30_000 });
-    expect(status.state).toBe("mapped");
+    expect(status).toMatchObject({ state: "mapped", interruption: { what: "lost" } });
     expect(await network.upnpcList()).toContainEqual({ externalPort: 9443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
     expect(agent.stderr).toMatch(/the router no longer holds the port mappings/);
   });

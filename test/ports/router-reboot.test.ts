@@ -37,7 +37,7 @@ describe.each([
     expect(await network.connectFromInternet(network.wanAddress, 9443)).toBe("podhost-proxy");
   });
 
-  it("notices the restart at the next read-back (30 s), maps again, and says when it lost and got back the mapping", async () => {
+  it("notices the restart by the next read-back (30 s) at the latest, maps again, and says when it lost and got back the mapping", async () => {
     await network.stopRouter();
     await network.startRouter();
     const status = await agent.call("advance", { ms: checkMs });
