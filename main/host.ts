@@ -5,7 +5,7 @@ import type { DaemonStatus, StatusSnapshot } from "../shared/status";
 import type { LogBus, Logger } from "./log";
 import { systemClock, type Clock, type ServiceContext } from "./service";
 import { SettingsManager } from "./store/settings-manager";
-import { createPodService, identityLock, type PodService } from "./pod";
+import { createPodService, identityLock, lockedSettings, type PodService } from "./pod";
 import { createProxyService, type ProxyService } from "./proxy";
 import { createCertsService, type CertsService } from "./certs";
 import { createPortsService, type PortsService } from "./ports";
@@ -61,6 +61,9 @@ export class Host {
       podStatus: () => services.pod.status(),
       proxyListeners: () => services.proxy.listeners(),
       portsStatus: () => services.ports.status(),
+      proxyStatus: () => services.proxy.status(),
+      certsStatus: () => services.certs.status(),
+      dnsStatus: () => services.dns.status(),
     });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
   }
@@ -131,6 +134,7 @@ export class Host {
     await this.inOrder(async () => {
       const { certs, proxy, pod, ports } = this.services;
       if (!current()) return;
+      await this.checkRouterBeforeFirstStart();
       this.log.info("Starting the pod.");
       for (const service of [certs, proxy, pod, ports]) {
         if (!current()) return;
@@ -139,6 +143,14 @@ export class Host {
       await ports.settled();
       if (current()) this.reachable.open();
     });
+  }
+
+  /** Before the pod's address becomes permanent: a router that offers another port than the address's stops the start. */
+  private async checkRouterBeforeFirstStart(): Promise<void> {
+    const settings = this.settings.settings;
+    if (!settings.ports.upnp || Object.keys(lockedSettings(this.options.dataDir)).length) return;
+    const problem = await this.services.ports.firstStartProblem(settings.domain);
+    if (problem) throw new UserError(problem);
   }
 
   /** Stop pod: stop accepting first, then the pod, then router mappings and the rest. */

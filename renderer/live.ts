@@ -40,6 +40,9 @@ export const useStatus = () => useSyncExternalStore(statusStore.subscribe, statu
 export const useLogs = () => useSyncExternalStore(logStore.subscribe, logStore.get);
 export const useConnection = () => useSyncExternalStore(connectionStore.subscribe, connectionStore.get);
 export const useAnnouncement = () => useSyncExternalStore(announcementStore.subscribe, announcementStore.get);
+/** When the event stream dropped (null while connected): the status shown is only what held then. */
+const lostTouchStore = new Store<number | null>(null);
+export const useLostTouchSince = () => useSyncExternalStore(lostTouchStore.subscribe, lostTouchStore.get);
 
 function setStatus(next: StatusSnapshot): void {
   const previous = statusStore.get();
@@ -105,12 +108,14 @@ export function startLive(): () => void {
     stream.addEventListener("open", () => {
       const wasDown = connectionStore.get() === "reconnecting";
       connectionStore.set("open");
+      lostTouchStore.set(null);
       retryDelay = 1000;
       if (wasDown) void reload();
     });
     stream.addEventListener("status", (event) => setStatus(JSON.parse(event.data as string) as StatusSnapshot));
     stream.addEventListener("log", (event) => receiveLog(JSON.parse(event.data as string) as LogLine));
     stream.addEventListener("error", () => {
+      if (lostTouchStore.get() === null) lostTouchStore.set(Date.now());
       connectionStore.set("reconnecting");
       // The browser retries by itself unless the daemon refused the stream (e.g. 401); then we retry.
       if (stream.readyState === EventSource.CLOSED) {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { port } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
+import { judgeAddress, whyNotPublic } from "./addresses";
 
 /** Settings > Network: the router. Off until the user turns it on. */
 export const portsSettings = z.object({
@@ -55,12 +56,35 @@ export interface RouterInfo {
   lanAddress: string;
 }
 
+/** The router dropped podhost's mappings while the pod ran (a reboot, most often), and whether they are back. */
+export interface RouterInterruption {
+  /** When podhost noticed (ms since epoch): at most one check interval after it happened. */
+  at: number;
+  /** "lost": the router no longer listed the mapping; "restarted": NAT-PMP's epoch went back; "unreachable": the router stopped answering. */
+  what: "lost" | "restarted" | "unreachable";
+  /** When the mappings were read back from the router again. */
+  restoredAt?: number;
+}
+
+/** A mapping an earlier podhost run made and did not remove (it crashed): it may still forward until its lease ends. */
+export interface LeftoverMapping {
+  externalPort: number;
+  internalClient: string;
+  internalPort: number;
+  /** When podhost removed it; undefined while it may still forward. */
+  removedAt?: number;
+}
+
 export interface PortsStatus extends ServiceStatus {
   state: PortsState;
   natType?: NatType;
   externalIp?: string;
   router?: RouterInfo;
   mappings?: PortMappingStatus[];
+  /** When the mappings were last read back from the router ("mapped" means: confirmed then). */
+  checkedAt?: number;
+  interruption?: RouterInterruption;
+  leftovers?: LeftoverMapping[];
 }
 
 /** Before the pod's first start: does the router take external 443, and what will the pod's address be? */
@@ -71,24 +95,18 @@ export interface PodAddressCheck {
   /** https://domain/ or https://domain:PORT/ */
   podUrl: string;
   message: string;
+  /** When podhost also opens port 80 (ports.mapHttp): the port the router offers for it. */
+  httpPort?: number;
 }
 
-/** Judge the router's WAN address: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
+/** Judge the router's WAN address with IANA's special-purpose registry: public, private (double NAT), carrier-grade NAT (100.64.0.0/10) or none. */
 export function classifyExternalIp(ip: string | undefined): NatType {
-  const octets = parseIpv4(ip);
-  if (!octets) return "no-public-address";
-  const [a, b] = octets as [number, number, number, number];
-  if (a === 100 && b >= 64 && b <= 127) return "cgnat";
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "double-nat";
-  if (a === 0 || a === 127 || a >= 224 || (a === 169 && b === 254)) return "no-public-address";
-  return "public";
-}
-
-function parseIpv4(ip: string | undefined): number[] | undefined {
-  const parts = (ip ?? "").trim().split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  const octets = parts.map(Number);
-  return octets.every((o) => o === 0) ? undefined : octets;
+  const judged = judgeAddress(ip);
+  if (!judged.valid || judged.family !== 4) return "no-public-address";
+  if (judged.public) return "public";
+  if (judged.special.kind === "private") return "double-nat";
+  if (judged.special.kind === "shared") return "cgnat";
+  return "no-public-address";
 }
 
 /** What a non-public NAT type means for the user, and what they can do instead. */
@@ -97,7 +115,7 @@ export function explainNat(natType: NatType, externalIp: string | undefined): { 
     case "double-nat":
       return {
         message: `Your router's own internet address (${externalIp}) is a private one: another router sits between it and the internet (double NAT), so opening ports on this router alone cannot make the pod reachable.`,
-        fix: "Put the provider's modem-router in bridge mode, or forward the port on that outer router to this router as well, or reach the pod through a tunnel (a small rented server or a tunnel service).",
+        fix: "Put the provider's modem-router in bridge mode (then this router gets the public address and podhost can open the port), or forward the pod's port by hand on both routers (podhost opens nothing while it sees double NAT), or reach the pod through a tunnel (a small rented server or a tunnel service).",
       };
     case "cgnat":
       return {
@@ -106,7 +124,7 @@ export function explainNat(natType: NatType, externalIp: string | undefined): { 
       };
     case "no-public-address":
       return {
-        message: "Your router says it has no public internet address: it is probably behind another router (double NAT) or your provider's carrier-grade NAT, so port forwarding cannot work.",
+        message: `Your router says it has no public internet address${externalIp ? ` (${whyNotPublic(externalIp)})` : ""}: it is probably behind another router (double NAT) or your provider's carrier-grade NAT, so port forwarding cannot work.`,
         fix: "Check the router's internet connection; if it is online, put the provider's modem-router in bridge mode, ask your provider for a public IPv4 address, or use a tunnel.",
       };
     default:

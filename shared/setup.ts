@@ -1,6 +1,7 @@
 import type { Settings } from "./settings";
 import { podUrl } from "./settings";
 import { dnsProviderInfo, type DnsProviderId, type DnsUpdateResult } from "./dns";
+import { hopOf, type DoctorReport } from "./doctor";
 import type { UserErrorInfo } from "./errors";
 import type { StatusSnapshot } from "./status";
 
@@ -124,4 +125,50 @@ export function chainOutcome(snapshot: StatusSnapshot, settings: Settings, start
   const wantedSource = settings.certs.mode;
   if (certs.certificate?.source !== wantedSource || certs.state === "issuing") return { kind: "working", detail: certs.message };
   return { kind: "done" };
+}
+
+/** How far the pod reaches, from the doctor run at the end of the setup. */
+export type ReachLevel = "internet" | "internet-untrusted" | "this-network" | "unconfirmed";
+
+export interface ReachVerdict {
+  level: ReachLevel;
+  /** One line: what holds. */
+  headline: string;
+  /** Why, from the hops that decided it. */
+  detail: string;
+  /** What to do next (absent when on the internet). */
+  fix?: string;
+}
+
+/** The hops between the internet and this PC: one of them broken means nobody outside gets in. */
+const wayInHops = ["internet", "dns", "router"] as const;
+
+/**
+ * The setup's last word, the same in the wizard and `podhost setup`: "on the internet" only when
+ * the name resolves to the connection's public address, the port answered through that address,
+ * and the certificate is publicly trusted; otherwise what holds and what does not, in plain words.
+ */
+export function reachVerdict(report: DoctorReport, certsMode: Settings["certs"]["mode"]): ReachVerdict {
+  const broken = wayInHops.map((id) => hopOf(report, id)).find((h) => h?.state === "fail");
+  if (broken) return { level: "this-network", headline: "Your pod is running, reachable on this network only", detail: `${broken.label}: ${broken.reason}`, ...(broken.fix ? { fix: broken.fix } : {}) };
+  const unconfirmed = (["dns", "internet"] as const).map((id) => hopOf(report, id)).find((h) => h?.state !== "ok");
+  if (unconfirmed) {
+    return {
+      level: "unconfirmed",
+      headline: "Your pod is running; podhost could not confirm that it is reachable from the internet",
+      detail: `${unconfirmed.label}: ${unconfirmed.reason}`,
+      ...(unconfirmed.fix ? { fix: unconfirmed.fix } : {}),
+    };
+  }
+  const untrusted = (["certificate", "proxy"] as const).map((id) => hopOf(report, id)).find((h) => h?.state !== "ok");
+  if (untrusted) {
+    return {
+      level: "internet-untrusted",
+      headline: `Your pod is reachable from the internet, but other pods will refuse its ${certsMode === "local" ? "local " : ""}certificate`,
+      detail: `${untrusted.label}: ${untrusted.reason}`,
+      ...(untrusted.fix ? { fix: untrusted.fix } : {}),
+    };
+  }
+  const name = hopOf(report, "dns")!.reason;
+  return { level: "internet", headline: "Your pod is on the internet", detail: `${name} ${hopOf(report, "internet")!.reason} ${hopOf(report, "proxy")!.reason}` };
 }

@@ -29,6 +29,6 @@ export function printLogLine(line: LogLine): void {
 /** `podhost doctor`: the path from the internet to the pod, one hop a line, with the fix under a problem. */
 export function formatDoctor(report: DoctorReport): string {
   const marks = { ok: "✓", warn: "!", fail: "✗", skipped: "-" } as const;
-  const lines = report.hops.flatMap((hop) => [`${marks[hop.state]} ${hop.label.padEnd(9)} ${hop.reason}`, ...(hop.fix && hop.state !== "ok" ? [`  → ${hop.fix}`] : [])]);
+  const lines = report.hops.flatMap((hop) => [`${marks[hop.state]} ${hop.label.padEnd(11)} ${hop.reason}`, ...(hop.fix && hop.state !== "ok" ? [`  → ${hop.fix}`] : [])]);
   return [...lines, "", report.summary].join("\n");
 }

@@ -5,7 +5,7 @@ import { UserError, type UserErrorInfo } from "../../shared/errors";
 import { podUrl, type Settings } from "../../shared/settings";
 import type { StatusSnapshot } from "../../shared/status";
 import { letsEncryptDirectory } from "../../shared/certs";
-import { chainOutcome, dnsTestVerdict, reachChanges, usageDefaults, usageLabels, type Reach, type StepId, type Usage } from "../../shared/setup";
+import { chainOutcome, dnsTestVerdict, reachChanges, reachVerdict, usageDefaults, usageLabels, type Reach, type StepId, type Usage } from "../../shared/setup";
 import type { ControlClient } from "./client";
 import { formatDoctor } from "./format";
 
@@ -174,7 +174,10 @@ async function runSetup(api: ControlClient, opts: SetupOptions, prompt: Prompt):
   }
   if (!opts.start) return console.log("Saved. Start the pod with `podhost start`.");
   await startChain(api, settings, Number(opts.timeout) * 1000);
-  console.log(`\nYour pod is on the internet: ${address}`);
+  // The last word comes from a doctor run now, not from the start having worked.
+  const report = await api.call("doctor.run", {});
+  const verdict = reachVerdict(report, settings.certs.mode);
+  console.log(`\n   The doctor:\n${formatDoctor(report)}\n\n${verdict.headline}: ${address}\n   ${verdict.detail}${verdict.fix ? `\n   → ${verdict.fix}` : ""}`);
 }
 
 async function chooseName(api: ControlClient, opts: SetupOptions, prompt: Prompt, settings: Settings): Promise<Settings> {

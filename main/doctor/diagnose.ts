@@ -1,18 +1,31 @@
-import { doctorReport, hopLabels, type DoctorReport, type Hop, type HopId } from "../../shared/doctor";
-import { explainNat, podUrl, type PortsStatus } from "../../shared/ports";
+import { judgeAddress } from "../../shared/addresses";
+import type { CertsStatus, CertsSettings } from "../../shared/certs";
+import type { DnsStatus } from "../../shared/dns";
+import { doctorReport, hop, type DoctorReport, type Hop } from "../../shared/doctor";
+import type { PortsStatus } from "../../shared/ports";
 import type { ServiceStatus } from "../../shared/service-status";
+import { toneOf } from "../../shared/status";
+import { dnsHop, httpHop, internetHop, probeWayIn, routerHop } from "./network-hops";
 
 /** What the doctor knows without asking anyone: settings and the services' status. */
 export interface DoctorFacts {
   domain: string;
-  /** The proxy's local HTTPS port. */
+  /** The proxy's local HTTPS and HTTP ports. */
   httpsPort: number;
-  /** The port the internet is meant to use (ports.externalHttpsPort). */
+  httpPort: number;
+  /** The ports the internet is meant to use (ports.externalHttpsPort, ports.externalHttpPort). */
   externalHttpsPort: number;
-  /** Whether podhost manages the router (ports.upnp). */
+  externalHttpPort: number;
+  /** Whether podhost manages the router (ports.upnp), and opens port 80 too (ports.mapHttp). */
   upnp: boolean;
+  mapHttp: boolean;
+  certsMode: CertsSettings["mode"];
+  challenge: CertsSettings["acme"]["challenge"];
   pod: ServiceStatus;
+  proxy: ServiceStatus;
   ports: PortsStatus;
+  certs: CertsStatus;
+  dns: DnsStatus;
 }
 
 export type CertificateProbe =
@@ -27,22 +40,31 @@ export interface DoctorProbes {
   lanAddresses(): string[];
   /** The domain's IPv4 addresses (empty when it does not resolve). */
   resolve(domain: string): Promise<string[]>;
-  /** Whether this PC can open a TCP connection to its own public address (hairpin NAT). */
-  hairpin(ip: string, port: number): Promise<boolean>;
+  /** Whether the proxy answers this PC through its own public address (hairpin NAT): a TLS handshake, or an HTTP answer. */
+  hairpin(ip: string, port: number, kind: "https" | "http", servername: string): Promise<boolean>;
   now(): number;
 }
+
+const serviceLabels = { pod: "Pod", proxy: "Proxy", ports: "Router ports", certs: "Certificate", dns: "Dynamic DNS" } as const;
 
 /**
  * Check every hop from the pod outwards and report them in path order (Internet first).
  * Pure over `probes`: nothing here touches the network itself.
  */
 export async function diagnose(facts: DoctorFacts, probes: DoctorProbes): Promise<DoctorReport> {
-  const hops: Hop[] = [podHop(facts), await proxyHop(facts, probes), pcHop(facts, probes), routerHop(facts), await dnsHop(facts, probes), await internetHop(facts, probes)];
-  return doctorReport(probes.now(), hops);
-}
-
-function hop(id: HopId, state: Hop["state"], reason: string, fix?: string): Hop {
-  return { id, label: hopLabels[id], state, reason, ...(fix ? { fix } : {}) };
+  const wayIn = await probeWayIn(facts, probes);
+  const hops: Hop[] = [
+    podHop(facts),
+    certificateHop(facts),
+    await proxyHop(facts, probes),
+    pcHop(facts, probes),
+    await httpHop(facts, probes, wayIn),
+    routerHop(facts, probes.now()),
+    await dnsHop(facts, probes),
+    internetHop(facts, wayIn),
+  ];
+  const serviceErrors = (Object.keys(serviceLabels) as (keyof typeof serviceLabels)[]).filter((name) => toneOf(facts[name]) === "error").map((name) => `${serviceLabels[name]}: ${facts[name].message}`);
+  return doctorReport(probes.now(), hops, serviceErrors);
 }
 
 function podHop({ pod }: DoctorFacts): Hop {
@@ -50,7 +72,21 @@ function podHop({ pod }: DoctorFacts): Hop {
   return hop("pod", "fail", pod.message, pod.action?.label ?? "Start the pod (Status > Start) and look at Logs if it does not come up.");
 }
 
-async function proxyHop({ domain, httpsPort }: DoctorFacts, probes: DoctorProbes): Promise<Hop> {
+/** The certificate as the certs service reports it: any error state is a broken hop, with the service's own words. */
+function certificateHop({ certs, certsMode }: DoctorFacts): Hop {
+  // Generic over the service's states: whatever it calls expired or failed (or colours as an error) is broken.
+  const tone = /expired|fail/.test(certs.state) ? "error" : toneOf(certs);
+  const fix = certs.lastError?.fix ?? certs.action?.label;
+  if (tone === "error") return hop("certificate", "fail", certs.lastError?.message ?? certs.message, fix ?? "See Settings > Certificates.");
+  if (tone === "busy") return hop("certificate", "skipped", certs.message);
+  if (tone === "warn" || tone === "off") return hop("certificate", "warn", certs.message, fix);
+  if (certsMode === "local" || certs.certificate?.source === "local") {
+    return hop("certificate", "warn", `${certs.message} It comes from podhost's own CA: browsers warn, and other pods refuse to federate with it.`, "Get a publicly trusted certificate: Settings > Certificates (certs.mode acme).");
+  }
+  return hop("certificate", "ok", certs.message);
+}
+
+async function proxyHop({ domain, httpsPort, certsMode }: DoctorFacts, probes: DoctorProbes): Promise<Hop> {
   const cert = await probes.proxyCertificate(httpsPort, domain);
   if (!cert.answered) {
     return hop("proxy", "fail", `Nothing answers HTTPS on port ${httpsPort} of this PC (${cert.error}).`, "Start the pod; if it runs, another program may hold the port: choose another one in Settings > Network (proxy.httpsPort).");
@@ -61,9 +97,10 @@ async function proxyHop({ domain, httpsPort }: DoctorFacts, probes: DoctorProbes
   }
   if (cert.validTo <= probes.now()) return hop("proxy", "fail", `The proxy's certificate for ${domain} expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}.`, "Renew it: Settings > Certificates.");
   if (!cert.trusted) {
-    return hop("proxy", "warn", `The proxy answers with a certificate for ${domain}, but browsers and other pods do not trust it (self-signed or local CA).`, "Get a Let's Encrypt certificate: Settings > Certificates (needs the domain to reach this PC).");
+    const fix = certsMode === "acme" ? "See the Certificate hop: the public certificate is not served yet." : "Get a publicly trusted certificate: Settings > Certificates (certs.mode acme; the name, router and port hops above must work for it).";
+    return hop("proxy", "warn", `The proxy answers with a certificate for ${domain}, but browsers and other pods do not trust it (self-signed or local CA).`, fix);
   }
-  return hop("proxy", "ok", `The proxy answers on port ${httpsPort} with a valid certificate for ${domain}.`);
+  return hop("proxy", "ok", `The proxy answers on port ${httpsPort} with a publicly trusted certificate for ${domain}.`);
 }
 
 function nameMatches(name: string, domain: string): boolean {
@@ -72,53 +109,11 @@ function nameMatches(name: string, domain: string): boolean {
 }
 
 function pcHop({ ports }: DoctorFacts, probes: DoctorProbes): Hop {
-  const addresses = probes.lanAddresses();
-  const address = ports.router?.lanAddress ?? addresses[0];
+  const address = ports.router?.lanAddress ?? probes.lanAddresses()[0];
   if (!address) return hop("pc", "fail", "This PC has no address on a home network.", "Connect this PC to the router (cable or Wi-Fi).");
-  return hop("pc", "ok", `This PC is ${address} on the home network.`);
-}
-
-function routerHop({ upnp, ports, externalHttpsPort, httpsPort }: DoctorFacts): Hop {
-  const byHand = `forward port ${externalHttpsPort} to ${ports.router?.lanAddress ?? "this PC"}:${httpsPort} in the router's settings`;
-  if (!upnp) return hop("router", "warn", "podhost does not manage the router (opening ports automatically is off), so it cannot see the port forwarding.", `Turn on Settings > Network > "Open ports on my router automatically", or ${byHand}.`);
-  const https = ports.mappings?.find((m) => m.purpose === "https");
-  if (ports.state === "mapped" && https) {
-    const lease = https.leaseLeftSeconds === undefined ? "permanent" : `lease renewed automatically, ${Math.round(https.leaseLeftSeconds / 60)} min left`;
-    return hop("router", "ok", `The router (${ports.router?.address}) forwards port ${https.externalPort} to ${https.internalClient}:${https.internalPort} (${lease}).`);
-  }
-  if (ports.natType && explainNat(ports.natType, ports.externalIp)) {
-    return hop("router", "ok", `The router (${ports.router?.address}) was found, but it is not the last one before the internet (see Internet).`);
-  }
-  return hop("router", "fail", ports.message, ports.action?.label ?? `Turn the automatic port opening off and on again, or ${byHand}.`);
-}
-
-async function dnsHop({ domain, ports }: DoctorFacts, probes: DoctorProbes): Promise<Hop> {
-  if (!domain) return hop("dns", "fail", "No domain is set for the pod.", "Set the pod's domain in Settings > Pod.");
-  const addresses = await probes.resolve(domain);
-  const publicIp = ports.natType === "public" ? ports.externalIp : undefined;
-  if (!addresses.length) {
-    return hop("dns", "fail", `${domain} does not resolve to any IPv4 address.`, `Create an A record for ${domain}${publicIp ? ` pointing at ${publicIp}` : ""} at your DNS provider, or set up dynamic DNS in Settings > Domain & DNS.`);
-  }
-  if (!publicIp) return hop("dns", "warn", `${domain} resolves to ${addresses.join(", ")}; podhost does not know your public address, so it cannot tell whether that is right.`, "Turn on opening ports automatically (it reads the public address from the router), or compare it yourself.");
-  if (!addresses.includes(publicIp)) {
-    return hop("dns", "fail", `${domain} points to ${addresses.join(", ")}, but your public address is ${publicIp}.`, `Change the A record for ${domain} to ${publicIp}, or let dynamic DNS keep it up to date (Settings > Domain & DNS).`);
-  }
-  return hop("dns", "ok", `${domain} resolves to ${publicIp}, your public address.`);
-}
-
-async function internetHop({ domain, ports }: DoctorFacts, probes: DoctorProbes): Promise<Hop> {
-  const nat = ports.natType ? explainNat(ports.natType, ports.externalIp) : undefined;
-  if (nat) return hop("internet", "fail", nat.message, nat.fix);
-  const https = ports.mappings?.find((m) => m.purpose === "https");
-  if (ports.natType !== "public" || !ports.externalIp || !https) {
-    return hop("internet", "skipped", "podhost does not know the public address and port yet, so it cannot test the way in from the internet.", "Turn on opening ports automatically, or test from outside: open the pod's address on a phone using mobile data.");
-  }
-  const target = `${ports.externalIp}:${https.externalPort}`;
-  if (await probes.hairpin(ports.externalIp, https.externalPort)) return hop("internet", "ok", `Your public address is ${ports.externalIp}; this PC reached the pod through it (${target}).`);
-  return hop(
-    "internet",
-    "warn",
-    `Your public address is ${ports.externalIp}. This PC cannot reach ${target} from inside the home network: many routers do not support that (no "hairpin NAT"), so this does not mean the pod is unreachable from outside.`,
-    `Test from outside: open ${domain ? podUrl(domain, https.externalPort) : target} on a phone using mobile data.`,
-  );
+  const judged = judgeAddress(address);
+  if (judged.valid && judged.public) return hop("pc", "ok", `This PC has the public address ${address} itself: no router sits in between.`);
+  if (judged.valid && ["private", "shared", "link-local"].includes(judged.special.kind)) return hop("pc", "ok", `This PC is ${address} on the home network.`);
+  const where = judged.valid ? `in ${judged.special.name} (${judged.special.cidr})` : "not an IP address";
+  return hop("pc", "warn", `This PC's address ${address} is ${where}: no real home network or provider hands out such addresses.`, "Check the PC's network settings (a static address copied from an example?).");
 }

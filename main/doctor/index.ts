@@ -1,4 +1,6 @@
 import type { DoctorReport } from "../../shared/doctor";
+import type { CertsStatus } from "../../shared/certs";
+import type { DnsStatus } from "../../shared/dns";
 import type { PortsStatus } from "../../shared/ports";
 import type { ServiceStatus } from "../../shared/service-status";
 import type { Settings } from "../../shared/settings";
@@ -11,6 +13,9 @@ export interface DoctorDeps {
   podStatus: () => ServiceStatus;
   proxyListeners: () => ProxyListeners;
   portsStatus: () => PortsStatus;
+  proxyStatus: () => ServiceStatus;
+  certsStatus: () => CertsStatus;
+  dnsStatus: () => DnsStatus;
   /** Replace some of the real probes (tests, or a resolver of the user's choice). */
   probes?: Partial<DoctorProbes>;
 }
@@ -29,10 +34,18 @@ export function createDoctor(deps: DoctorDeps): Doctor {
         {
           domain: settings.domain,
           httpsPort: deps.proxyListeners().httpsPort,
+          httpPort: deps.proxyListeners().httpPort,
           externalHttpsPort: settings.ports.externalHttpsPort,
+          externalHttpPort: settings.ports.externalHttpPort,
           upnp: settings.ports.upnp,
+          mapHttp: settings.ports.mapHttp,
+          certsMode: settings.certs.mode,
+          challenge: settings.certs.acme.challenge,
           pod: deps.podStatus(),
+          proxy: deps.proxyStatus(),
           ports: deps.portsStatus(),
+          certs: deps.certsStatus(),
+          dns: deps.dnsStatus(),
         },
         probes,
       );

@@ -39,17 +39,23 @@ function proxyCertificate(port: number, servername: string): Promise<Certificate
   });
 }
 
-function hairpin(ip: string, port: number): Promise<boolean> {
+/**
+ * Through the public address, does the proxy answer? Not just a TCP connect (a firewall or a
+ * relay may accept and drop): a TLS handshake for HTTPS, a first byte of an HTTP answer for HTTP.
+ */
+function hairpin(ip: string, port: number, kind: "https" | "http", servername: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tcpConnect({ host: ip, port, timeout: probeTimeoutMs });
-    socket.once("connect", () => {
-      resolve(true);
+    const done = (answered: boolean) => {
+      resolve(answered);
       socket.destroy();
-    });
-    socket.once("timeout", () => {
-      resolve(false);
-      socket.destroy();
-    });
+    };
+    const socket =
+      kind === "https"
+        ? tlsConnect({ host: ip, port, ...(servername ? { servername } : {}), rejectUnauthorized: false, timeout: probeTimeoutMs }, () => done(true))
+        : tcpConnect({ host: ip, port, timeout: probeTimeoutMs }, () => socket.write(`HEAD / HTTP/1.1\r\nHost: ${servername || ip}\r\nConnection: close\r\n\r\n`));
+    if (kind === "http") socket.once("data", () => done(true));
+    socket.once("timeout", () => done(false));
     socket.once("error", () => resolve(false));
+    socket.once("close", () => resolve(false));
   });
 }

@@ -52,7 +52,7 @@ export async function describeGateway(location: string, lanAddress: string): Pro
   if (!root?.device) return undefined;
   const base = typeof root.URLBase === "string" && root.URLBase ? root.URLBase : location;
   const service = findConnectionService(root.device as XmlNode, base);
-  return service ? new IgdClient(service, lanAddress) : undefined;
+  return service ? new IgdClient(service, lanAddress, location) : undefined;
 }
 
 /** A UPnP IGD v1/v2 client: SOAP over HTTP, UPnP error codes kept. */
@@ -64,6 +64,8 @@ export class IgdClient implements PortMapper {
   constructor(
     private readonly service: ConnectionService,
     readonly lanAddress: string,
+    /** Where its description was found: a restarted router announces itself at a new one (miniupnpd's HTTP port changes). */
+    readonly location: string,
   ) {
     this.kind = service.serviceType.endsWith("WANIPConnection:2") ? "upnp-igd2" : "upnp-igd1";
     this.routerAddress = new URL(service.controlUrl).hostname;

@@ -1,4 +1,4 @@
-import type { RouterKind } from "../../shared/ports";
+import type { MappingPurpose, RouterKind } from "../../shared/ports";
 
 /** One TCP mapping as the router holds it. */
 export interface MappingEntry {
@@ -26,6 +26,8 @@ export interface PortMapper {
   readonly routerAddress: string;
   /** This PC's address on the router's network. */
   readonly lanAddress: string;
+  /** UPnP only: the device description's URL, as found at discovery. */
+  readonly location?: string;
   /** The router's WAN address; "" when it has none. */
   externalIp(): Promise<string>;
   /** Adds (or renews) a mapping; returns the external port actually reserved. */
@@ -71,6 +73,18 @@ export class PortMappingError extends Error {
 
   static fromUpnp(code: number, description: string): PortMappingError {
     return new PortMappingError(failureByUpnpCode[code] ?? "other", code, `the router answered UPnP error ${code} (${description || "no description"})`);
+  }
+}
+
+/** The router took the mapping only on another external port than the pod's address uses (removed again). */
+export class PortMovedError extends PortMappingError {
+  constructor(
+    readonly purpose: MappingPurpose,
+    readonly wanted: number,
+    readonly offered: number,
+  ) {
+    super("other", undefined, `the router offered external port ${offered} instead of ${wanted}`);
+    this.name = "PortMovedError";
   }
 }
 

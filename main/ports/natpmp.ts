@@ -14,6 +14,8 @@ const defaultAttempts = 5;
 export class NatPmpClient implements PortMapper {
   readonly kind: RouterKind = "nat-pmp";
   private epoch?: { seconds: number; at: number };
+  /** When the router last answered: a router known to be there is given longer before a resend. */
+  private lastAnswerAt?: number;
   /** NAT-PMP cannot list mappings: what we asked for, so `read` can ask again. */
   private readonly leases = new Map<number, number>();
 
@@ -51,8 +53,17 @@ export class NatPmpClient implements PortMapper {
     this.leases.delete(internalPort);
   }
 
-  /** Send with retries from 250 ms, doubling (RFC 6886 3.1); check the result code and the epoch. */
-  private request(message: Buffer, replyLength: number, acceptedResults: number[] = [], attempts = defaultAttempts): Promise<Buffer> {
+  /**
+   * Send with retries from 250 ms, doubling (RFC 6886 3.1); check the result code and the epoch.
+   * A mapping request to a router that answered in the last minute waits 1 s before the first
+   * resend (and sends 3 times, not 5: the same 7 s in all): such a router is alive, and a slow
+   * answer means it is searching for a port it allows (miniupnpd), which every resend would
+   * make it do again, one after the other.
+   */
+  private request(message: Buffer, replyLength: number, acceptedResults: number[] = [], defaultTries = defaultAttempts): Promise<Buffer> {
+    const routerBusy = message[1] === opMapTcp && this.lastAnswerAt !== undefined && Date.now() - this.lastAnswerAt < 60_000;
+    const firstWaitMs = routerBusy ? 1000 : 250;
+    const attempts = routerBusy ? Math.min(defaultTries, 3) : defaultTries;
     return new Promise((resolve, reject) => {
       const socket = createSocket("udp4");
       let timer: NodeJS.Timeout | undefined;
@@ -69,13 +80,14 @@ export class NatPmpClient implements PortMapper {
           finish(new PortMappingError("unreachable", undefined, `the router at ${this.routerAddress} did not answer NAT-PMP`));
           return;
         }
-        timer = setTimeout(send, 250 * 2 ** attempt++);
+        timer = setTimeout(send, firstWaitMs * 2 ** attempt++);
         socket.send(message, this.port, this.routerAddress, () => undefined);
       };
       socket.on("error", (error) => finish(new PortMappingError("unreachable", undefined, `NAT-PMP to ${this.routerAddress} failed (${error.message})`)));
       socket.on("message", (reply, from) => {
         if (from.address !== this.routerAddress || reply.length < replyLength || reply[1] !== 128 + message[1]!) return;
         const result = reply.readUInt16BE(2);
+        this.lastAnswerAt = Date.now();
         const restarted = this.epochWentBack(reply.readUInt32BE(4), sentAt);
         if (restarted) finish(new PortMappingError("router-restarted", undefined, "the router restarted (NAT-PMP epoch went back) and lost its mappings"));
         else if (result !== 0 && !acceptedResults.includes(result)) finish(natPmpError(result));
@@ -94,8 +106,9 @@ export class NatPmpClient implements PortMapper {
     const previous = this.epoch;
     this.epoch = { seconds, at: Date.now() };
     if (!previous) return false;
+    // Any step back is a restart; so is falling more than 2 s behind 7/8 of the time that passed.
     const expected = previous.seconds + (Math.max(0, sentAt - previous.at) / 1000) * (7 / 8);
-    return seconds + 2 < expected;
+    return seconds < previous.seconds || seconds + 2 < expected;
   }
 }
 

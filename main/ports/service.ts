@@ -1,19 +1,24 @@
 import { join } from "node:path";
-import { classifyExternalIp, explainNat, type PortMappingStatus, type PortsSettings, type PortsStatus } from "../../shared/ports";
+import { clockTime } from "../../shared/clock-time";
+import { classifyExternalIp, explainNat, type PortMappingStatus, type PortsSettings, type PortsStatus, type RouterInterruption } from "../../shared/ports";
 import type { Settings } from "../../shared/settings";
 import type { ProxyListeners } from "../contracts";
 import { ChangeEmitter, type ServiceContext } from "../service";
 import { discoverRouter, type DiscoveryNetwork } from "./discover";
+import { listenForAlive } from "./ssdp";
 import { MappingJournal, type JournalEntry } from "./journal";
-import { isFailure, type PortMapper } from "./mapper";
+import { isFailure, PortMovedError, type PortMapper } from "./mapper";
 import { readBack, removeIfOurs, reservePort, type DesiredMapping } from "./map-port";
-import { troubleFrom } from "./messages";
+import { Leftovers } from "./leftovers";
+import { interruptionSentence, troubleFrom } from "./messages";
 
 export interface PortsTiming {
   /** Lease asked for; renewed at half of it. */
   leaseSeconds: number;
   /** After "no router" or a failure: when to look again. */
   retryMs: number;
+  /** While mapped: how often the mappings are read back from the router (a rebooted router forgets them). */
+  checkMs: number;
 }
 
 interface Mapping extends JournalEntry {
@@ -21,24 +26,31 @@ interface Mapping extends JournalEntry {
   expiresAt?: number;
 }
 
-const offStatus: PortsStatus = { state: "off", message: "podhost does not touch your router. Turn on Settings > Network > \"Open ports on my router automatically\" to let it open the pod's port." };
+const offStatus: PortsStatus = { state: "off", message: "Opening ports on the router is off. Turn on Settings > Network > \"Open ports on my router automatically\" to let podhost open the pod's port." };
 
 const waitingStatus: PortsStatus = { state: "off", message: "podhost opens the pod's port on the router when the pod starts." };
 
 /**
- * Keeps the proxy's ports mapped on the router while the pod runs: discovery, fallback
- * ports, read-back, lease renewal, journal, clean removal. All router work runs one step at
- * a time on `queue`, so renewals, settings changes and stop never interleave.
+ * Keeps the proxy's ports mapped on the router while the pod runs: discovery, read-back
+ * (right after mapping and every `checkMs`, so a rebooted router is noticed within one
+ * interval), lease renewal, journal, clean removal. All router work runs one step at a time
+ * on `queue`, so checks, renewals, settings changes and stop never interleave.
  */
 export class PortsController {
   readonly events = new ChangeEmitter();
   private settings?: PortsSettings;
+  private domain = "";
   private settingsKey?: string;
   private running = false;
   private mapper?: PortMapper;
   private mappings: Mapping[] = [];
   private current: PortsStatus = offStatus;
   private timer?: { cancel(): void };
+  private renewAt = Infinity;
+  private interruption?: RouterInterruption;
+  private readonly leftovers: Leftovers;
+  private announcements?: { stop(): void };
+  private journalRead = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly journal: MappingJournal;
 
@@ -49,6 +61,7 @@ export class PortsController {
     private readonly timing: PortsTiming,
   ) {
     this.journal = new MappingJournal(join(ctx.dataDir, "ports"));
+    this.leftovers = new Leftovers(ctx, this.journal);
   }
 
   async configure(settings: Settings): Promise<void> {
@@ -57,14 +70,20 @@ export class PortsController {
     const changed = key !== this.settingsKey;
     this.settingsKey = key;
     this.settings = settings.ports;
-    if (changed && this.running) this.enqueue(() => this.reconcile(true));
-    else if (!this.running) this.setStatus(settings.ports.upnp ? waitingStatus : offStatus);
+    this.domain = settings.domain;
+    // A crashed run's mappings may still forward to this PC: remove them now, whatever the settings say.
+    if (!this.journalRead) {
+      this.journalRead = true;
+      void this.enqueue(() => this.removeLeftovers());
+    }
+    if (changed && this.running) void this.enqueue(() => this.reconcile(true));
+    else if (!this.running) this.setStatus(this.idleStatus());
   }
 
   /** Starts mapping in the background: discovery may take seconds and must not hold up the pod. */
   async start(): Promise<void> {
     this.running = true;
-    this.enqueue(() => this.reconcile(false));
+    void this.enqueue(() => this.reconcile(false));
   }
 
   async stop(): Promise<void> {
@@ -127,27 +146,16 @@ export class PortsController {
     this.timer?.cancel();
     if (remap || !this.running || !this.settings?.upnp) await this.unmapAll();
     if (!this.running || !this.settings?.upnp) {
-      // Turned off after a crash: the ports the crashed run opened still get closed.
-      if (this.running && (await this.journal.read()).length) {
-        const mapper = await this.router(false);
-        if (mapper) await this.removeStale(mapper);
-      }
-      this.setStatus(this.settings?.upnp ? waitingStatus : offStatus);
+      this.announcements?.stop();
+      this.announcements = undefined;
+      this.interruption = undefined;
+      this.setStatus(this.idleStatus());
       return;
     }
-    if (!this.mapper) this.setStatus({ state: "discovering", message: "Looking for the router (UPnP, NAT-PMP)..." });
+    if (!this.mapper) this.setStatus({ ...this.current, state: "discovering", message: `Looking for the router (UPnP, NAT-PMP)...${interruptionSentence(this.interruption, this.timing.checkMs / 1000)}` });
     const mapper = await this.router(false);
-    if (!mapper) {
-      const seconds = (this.settings.discoveryTimeoutMs / 1000).toFixed(1).replace(/\.0$/, "");
-      this.setStatus({
-        state: "unsupported",
-        message: `No router answered UPnP or NAT-PMP within ${seconds} s, so podhost cannot open the pod's port.`,
-        action: { label: `Turn on UPnP (or NAT-PMP) in the router's settings, or ${this.handForward()}`, page: "settings/network" },
-      });
-      this.retryLater();
-      return;
-    }
-    await this.removeStale(mapper);
+    if (!mapper) return this.noRouter();
+    await this.leftovers.remove(mapper, this.mappings);
     const externalIp = await mapper.externalIp();
     const natType = classifyExternalIp(externalIp);
     const router = { kind: mapper.kind, address: mapper.routerAddress, lanAddress: mapper.lanAddress };
@@ -156,39 +164,116 @@ export class PortsController {
       this.setStatus({ state: "unsupported", message: nat.message, action: { label: nat.fix, page: "settings/network" }, natType, ...(externalIp ? { externalIp } : {}), router });
       return;
     }
+    if (this.interruption?.what === "unreachable" && this.interruption.restoredAt === undefined && !(await this.stillMapped(mapper))) this.interruption.what = "lost";
     for (const want of this.desired()) await this.mapOne(mapper, want);
+    if (this.interruption && this.interruption.restoredAt === undefined) {
+      this.interruption.restoredAt = this.ctx.clock.now();
+      this.ctx.log.info(`the port mappings are back on the router${interruptionSentence(this.interruption, this.timing.checkMs / 1000)}`);
+    }
+    const leases = this.mappings.map((m) => m.leaseSeconds).filter((s) => s > 0);
+    this.renewAt = this.ctx.clock.now() + ((leases.length ? Math.min(...leases) : this.timing.leaseSeconds) * 1000) / 2;
+    this.setMapped({ natType, externalIp, router });
+  }
+
+  /** While mapped through UPnP: a router that announces itself at another address restarted; check at once. */
+  private listenForRestarts(): void {
+    if (this.announcements || !this.mapper?.location) return;
+    this.announcements = listenForAlive(this.network.interfaces(), ({ from, location }) => {
+      const mapper = this.mapper;
+      if (!this.running || !mapper?.location || from !== mapper.routerAddress || location === mapper.location || this.current.state !== "mapped") return;
+      this.ctx.log.info(`the router announced itself at ${location} (was ${mapper.location}): it restarted; checking the mappings now`);
+      this.timer?.cancel();
+      void this.enqueue(() => this.verify());
+    });
+  }
+
+  /** The status after the router confirmed every mapping just now. */
+  private setMapped(found: Pick<PortsStatus, "natType" | "externalIp" | "router">): void {
+    const checkedAt = this.ctx.clock.now();
     const mappings = this.mappings.map((m): PortMappingStatus => ({ purpose: m.purpose, protocol: "TCP", externalPort: m.externalPort, internalClient: m.internalClient, internalPort: m.internalPort, leaseSeconds: m.leaseSeconds }));
-    const https = this.mapped("https");
+    const forwards = mappings.map((m) => `port ${m.externalPort} to ${m.internalClient}:${m.internalPort}`).join(" and ");
     this.setStatus({
       state: "mapped",
-      message: `The router forwards ${mappings.map((m) => `port ${m.externalPort} to ${m.internalClient}:${m.internalPort}`).join(" and ")}. The pod is reachable at ${externalIp}${https && https.externalPort !== 443 ? `:${https.externalPort}` : ""}.`,
-      natType,
-      externalIp,
-      router,
+      message: `The router forwards ${forwards} (read back from the router at ${clockTime(checkedAt)}); its internet address is ${found.externalIp}.${interruptionSentence(this.interruption, this.timing.checkMs / 1000)}`,
+      ...found,
       mappings,
+      checkedAt,
+      ...(this.interruption ? { interruption: { ...this.interruption } } : {}),
     });
-    this.scheduleRenewal();
+    this.listenForRestarts();
+    this.scheduleNext();
+  }
+
+  private noRouter(): void {
+    if (this.interruption) {
+      // It answered before: it is restarting, or gone for a while. Look again soon, and say since when.
+      this.setStatus({ ...this.current, state: "failed", message: interruptionSentence(this.interruption, this.timing.checkMs / 1000).trim(), action: { label: "Check that the router is on and this PC is connected to it.", page: "settings/network" }, interruption: { ...this.interruption } });
+      this.retryLater(this.timing.checkMs);
+      return;
+    }
+    const seconds = ((this.settings?.discoveryTimeoutMs ?? 5000) / 1000).toFixed(1).replace(/\.0$/, "");
+    this.setStatus({
+      state: "unsupported",
+      message: `No router answered UPnP or NAT-PMP within ${seconds} s, so podhost cannot open the pod's port.`,
+      action: { label: `Turn on UPnP (or NAT-PMP) in the router's settings, or ${this.handForward()}`, page: "settings/network" },
+    });
+    this.retryLater(this.timing.retryMs);
   }
 
   private async mapOne(mapper: PortMapper, want: DesiredMapping): Promise<void> {
     const reserved = await reservePort(mapper, want, this.timing.leaseSeconds);
+    if (reserved.externalPort !== want.externalPort) {
+      // Another port is no use: the pod's address (and HTTP-01) name this one. Give it back.
+      await removeIfOurs(mapper, reserved.externalPort, want.internalPort).catch(() => false);
+      throw new PortMovedError(want.purpose, want.externalPort, reserved.externalPort);
+    }
     const mapping: Mapping = { purpose: want.purpose, externalPort: reserved.externalPort, internalPort: want.internalPort, internalClient: mapper.lanAddress, leaseSeconds: reserved.leaseSeconds };
     if (reserved.leaseSeconds > 0) mapping.expiresAt = this.ctx.clock.now() + reserved.leaseSeconds * 1000;
     this.mappings = [...this.mappings.filter((m) => m.purpose !== want.purpose), mapping];
     await this.journal.write(this.mappings);
-    await readBack(mapper, mapping.externalPort, mapping.internalPort);
+    // NAT-PMP's answer to the mapping request is already the router's account of it (RFC 6886 3.3).
+    if (mapper.kind !== "nat-pmp") await readBack(mapper, mapping.externalPort, mapping.internalPort);
     this.ctx.log.info(`mapped external port ${mapping.externalPort} to ${mapping.internalClient}:${mapping.internalPort} (lease ${mapping.leaseSeconds || "permanent"})`);
   }
 
-  /** Half-way through the shortest lease (or every half lease when all are permanent), renew. */
-  private scheduleRenewal(): void {
-    const leases = this.mappings.map((m) => m.leaseSeconds).filter((s) => s > 0);
-    const seconds = leases.length ? Math.min(...leases) : this.timing.leaseSeconds;
-    this.timer = this.ctx.clock.setTimeout(() => void this.enqueue(() => this.renew()), (seconds * 1000) / 2);
+  /** The next read-back, or the renewal when it falls due first. */
+  private scheduleNext(): void {
+    const untilRenewal = Math.max(0, this.renewAt - this.ctx.clock.now());
+    const renewing = untilRenewal <= this.timing.checkMs;
+    this.timer = this.ctx.clock.setTimeout(() => void this.enqueue(() => (renewing ? this.renew() : this.verify())), Math.min(untilRenewal, this.timing.checkMs));
   }
 
-  private retryLater(): void {
-    this.timer = this.ctx.clock.setTimeout(() => void this.enqueue(() => this.reconcile(false)), this.timing.retryMs);
+  private retryLater(ms: number): void {
+    this.timer = this.ctx.clock.setTimeout(() => void this.enqueue(() => this.reconcile(false)), ms);
+  }
+
+  /** Read every mapping back from the router: a router that restarted has forgotten them (or stopped answering). */
+  private async verify(): Promise<void> {
+    const mapper = this.mapper;
+    if (!this.running || !mapper || this.current.state !== "mapped") return;
+    try {
+      if (await this.stillMapped(mapper)) return this.setMapped(this.current);
+      await this.interrupted("lost");
+    } catch (error) {
+      if (isFailure(error, "router-restarted")) return this.interrupted("restarted");
+      if (!isFailure(error, "unreachable")) throw error;
+      this.mapper = undefined;
+      await this.interrupted("unreachable");
+    }
+  }
+
+  private async stillMapped(mapper: PortMapper): Promise<boolean> {
+    for (const mapping of this.mappings) {
+      const entry = await mapper.read(mapping.externalPort, mapping.internalPort);
+      if (!entry || entry.internalClient !== mapper.lanAddress || entry.internalPort !== mapping.internalPort) return false;
+    }
+    return true;
+  }
+
+  private async interrupted(what: RouterInterruption["what"]): Promise<void> {
+    this.interruption = { at: this.ctx.clock.now(), what };
+    this.ctx.log.warn(`the router no longer holds the port mappings:${interruptionSentence(this.interruption, this.timing.checkMs / 1000)}`);
+    await this.reconcile(false);
   }
 
   /** Re-add every mapping on its port; a router that went away or restarted is found again and everything re-added. */
@@ -203,8 +288,9 @@ export class PortsController {
         if (mapping.leaseSeconds > 0) mapping.expiresAt = this.ctx.clock.now() + mapping.leaseSeconds * 1000;
       }
       this.ctx.log.debug("renewed the port mappings");
-      this.setStatus({ ...this.current });
-      this.scheduleRenewal();
+      const leases = this.mappings.map((m) => m.leaseSeconds).filter((s) => s > 0);
+      this.renewAt = this.ctx.clock.now() + ((leases.length ? Math.min(...leases) : this.timing.leaseSeconds) * 1000) / 2;
+      this.setMapped(this.current);
     } catch (error) {
       this.ctx.log.warn(`renewing the port mappings failed (${error instanceof Error ? error.message : String(error)}); looking for the router again`);
       this.mapper = undefined;
@@ -212,17 +298,13 @@ export class PortsController {
     }
   }
 
-  /** Mappings a crashed run left behind (the journal), removed before anything new is made. */
-  private async removeStale(mapper: PortMapper): Promise<void> {
-    const stale = (await this.journal.read()).filter((entry) => !this.mappings.some((m) => m.externalPort === entry.externalPort));
-    for (const entry of stale) {
-      try {
-        if (await removeIfOurs(mapper, entry.externalPort, entry.internalPort, entry.internalClient)) this.ctx.log.info(`removed external port ${entry.externalPort} left by an earlier run`);
-      } catch (error) {
-        this.ctx.log.warn(`could not remove external port ${entry.externalPort} left by an earlier run: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    if (stale.length) await this.journal.write(this.mappings);
+  /** At start-up: mappings a crashed run left (the journal) may still forward; say so, and remove them. */
+  private async removeLeftovers(): Promise<void> {
+    if (!(await this.leftovers.load())) return;
+    if (!this.running) this.setStatus(this.idleStatus());
+    const mapper = await this.router(false);
+    if (mapper) await this.leftovers.remove(mapper, this.mappings);
+    if (!this.running) this.setStatus(this.idleStatus());
   }
 
   /** Remove what we hold; whatever cannot be removed now stays in the journal for the next start. */
@@ -242,13 +324,24 @@ export class PortsController {
     this.mappings = [];
   }
 
+  private idleStatus(): PortsStatus {
+    return this.leftovers.describe(this.settings?.upnp ? waitingStatus : offStatus);
+  }
+
   private fail(error: unknown): void {
-    const trouble = troubleFrom(error, this.handForward());
+    const trouble = troubleFrom(error, this.handForward(), this.domain);
     this.ctx.log.warn(trouble.message);
-    const { natType, externalIp, router } = this.current;
+    const { natType, externalIp } = this.current;
+    const router = this.current.router ?? (this.mapper ? { kind: this.mapper.kind, address: this.mapper.routerAddress, lanAddress: this.mapper.lanAddress } : undefined);
     this.setStatus({ state: trouble.state, message: trouble.message, action: { label: trouble.fix, page: "settings/network" }, ...(natType ? { natType } : {}), ...(externalIp ? { externalIp } : {}), ...(router ? { router } : {}) });
-    if (isFailure(error, "unreachable", "router-restarted")) this.mapper = undefined;
-    if (this.running && trouble.state === "failed") this.retryLater();
+    const lostTouch = isFailure(error, "unreachable", "router-restarted");
+    if (lostTouch) this.mapper = undefined;
+    if (this.running && trouble.state === "failed") this.retryLater(lostTouch ? this.timing.checkMs : this.timing.retryMs);
+  }
+
+  /** This PC's address on the router's network, once the router was found. */
+  lanAddress(): string | undefined {
+    return this.mapper?.lanAddress;
   }
 
   handForward(): string {

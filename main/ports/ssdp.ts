@@ -70,13 +70,55 @@ export function searchGateways(interfaces: LanInterface[], target: SsdpTarget, o
   };
 }
 
+/** One M-SEARCH for a search target (MX 1: routers answer within a second). */
+export function searchRequest(st: string): string {
+  return `M-SEARCH * HTTP/1.1\r\nHOST: ${ssdpMulticast.address}:${ssdpMulticast.port}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${st}\r\n\r\n`;
+}
+
 function sendSearches(socket: Socket, target: SsdpTarget): void {
   for (const st of searchTargets) {
-    const request = `M-SEARCH * HTTP/1.1\r\nHOST: ${ssdpMulticast.address}:${ssdpMulticast.port}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${st}\r\n\r\n`;
     try {
-      socket.send(request, target.port, target.address, () => undefined);
+      socket.send(searchRequest(st), target.port, target.address, () => undefined);
     } catch {
       // The socket closed after an error: this interface is out of the search.
     }
   }
+}
+
+export interface SsdpAlive {
+  /** Who sent it. */
+  from: string;
+  location: string;
+}
+
+/**
+ * Listen for the routers' ssdp:alive announcements (NOTIFY to 239.255.255.250:1900) on every LAN
+ * interface: a router that restarted announces itself at once, so podhost need not wait for the
+ * next read-back. Other SSDP listeners on this PC keep working (the port is shared).
+ */
+export function listenForAlive(interfaces: LanInterface[], onAlive: (alive: SsdpAlive) => void): { stop(): void } {
+  const socket = createSocket({ type: "udp4", reuseAddr: true });
+  let closed = false;
+  socket.on("error", () => stop());
+  socket.on("message", (message, from) => {
+    const text = message.toString("latin1");
+    if (!/^NOTIFY \*/.test(text) || !/^nts:\s*ssdp:alive/im.test(text)) return;
+    const location = /^location:\s*(\S+)/im.exec(text)?.[1];
+    if (location) onAlive({ from: from.address, location });
+  });
+  socket.bind(ssdpMulticast.port, () => {
+    for (const iface of interfaces) {
+      try {
+        socket.addMembership(ssdpMulticast.address, iface.address);
+      } catch {
+        // An interface that cannot join the group simply hears nothing.
+      }
+    }
+  });
+  function stop(): void {
+    if (closed) return;
+    closed = true;
+    socket.close();
+  }
+  return { stop };
 }

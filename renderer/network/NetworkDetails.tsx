@@ -1,3 +1,4 @@
+import { clockTime } from "../../shared/clock-time";
 import type { NatType, RouterKind } from "../../shared/ports";
 import type { StatusExtraProps } from "../status/extras";
 import { Facts } from "../components/Facts";
@@ -27,6 +28,7 @@ export function NetworkDetails({ status }: StatusExtraProps) {
           ["NAT type", ports.natType ? natWords[ports.natType] : undefined],
           ["Router", router ? `${routerWords[router.kind]} at ${router.address}` : undefined],
           ["This PC on the home network", router?.lanAddress],
+          ["Mappings read back from the router", ports.checkedAt === undefined ? undefined : `at ${clockTime(ports.checkedAt)}`],
         ]}
       />
       {ports.mappings && ports.mappings.length > 0 ? (

@@ -1,5 +1,5 @@
 import type { StatusSnapshot } from "../../shared/status";
-import { useStatus } from "../live";
+import { useLostTouchSince, useStatus } from "../live";
 import { PodControls } from "../status/PodControls";
 import { ProcessTable } from "../status/ProcessTable";
 import { ServiceCard } from "../status/ServiceCard";
@@ -21,6 +21,7 @@ export function StatusPage() {
 }
 
 function StatusCards({ status }: { status: StatusSnapshot }) {
+  const lostTouch = useLostTouchSince() ?? undefined;
   return (
     <>
       <PodControls state={status.pod.state} />
@@ -29,7 +30,7 @@ function StatusCards({ status }: { status: StatusSnapshot }) {
       </p>
       <div className="cards">
         {cardOrder.map((name) => (
-          <ServiceCard key={name} name={name} status={status[name]}>
+          <ServiceCard key={name} name={name} status={status[name]} unknownSince={lostTouch}>
             {name === "pod" ? <ProcessTable processes={status.pod.processes} /> : null}
             {(statusCardExtras[name] ?? []).map((Extra, index) => (
               <Extra key={index} status={status} />

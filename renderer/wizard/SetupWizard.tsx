@@ -1,9 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { SettingsView } from "../../shared/api";
 import type { UserErrorInfo } from "../../shared/errors";
-import { podUrl } from "../../shared/settings";
 import { call } from "../api";
-import { href } from "../router";
 import { PageHeading } from "../components/PageHeading";
 import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
 import { stepIds, stepTitles, type StepId } from "../../shared/setup";
@@ -15,6 +13,7 @@ import { NameStep } from "./NameStep";
 import { ReachStep } from "./ReachStep";
 import { CertificateStep } from "./CertificateStep";
 import { ReviewStep } from "./ReviewStep";
+import { Finished } from "./Finished";
 import "./wizard.css";
 
 const steps: Record<StepId, (props: StepProps) => React.JSX.Element> = { usage: UsageStep, pod: PodStep, name: NameStep, reach: ReachStep, certificate: CertificateStep, review: ReviewStep };
@@ -102,29 +101,5 @@ export function SetupWizard() {
       {loadError ? <ErrorNote error={loadError} /> : null}
       {progress.finished && view ? <Finished view={view} restart={() => update({ step: "usage", reached: "usage" })} /> : view ? <Step key={`${progress.step}-${carried?.error.message ?? ""}`} {...props} /> : <p>Loading the settings…</p>}
     </div>
-  );
-}
-
-function Finished({ view, restart }: { view: SettingsView; restart: () => void }) {
-  const address = podUrl(view.settings);
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
-  return (
-    <section className="wizard-step" data-step="done" aria-labelledby="wizard-done">
-      <h2 id="wizard-done" ref={heading} tabIndex={-1}>
-        Your pod is on the internet
-      </h2>
-      <p className="lead">
-        It answers at <strong data-pod-url="">{address}</strong> with a {view.settings.certs.mode === "acme" ? "publicly trusted" : "local"} certificate. The tray's Start pod and Stop pod run the whole chain from now on; Settings changes any of it with the same checks.
-      </p>
-      <div className="button-row">
-        <a className="button primary" href={href("status")}>
-          Go to Status
-        </a>
-        <button type="button" className="button" onClick={restart}>
-          Run the setup again
-        </button>
-      </div>
-    </section>
   );
 }

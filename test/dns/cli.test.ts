@@ -11,7 +11,7 @@ afterEach(async () => {
 /** A daemon whose dynamic DNS talks to the dyndns2 stand-in and learns its address from the echo stand-in (both on loopback). */
 async function daemonWithDyndns2(password: string): Promise<{ dir: string; served: ServedPodhost; provider: DdnsFixture }> {
   const provider = await startDdnsFixture("dyndns2", { username: "pod-user", password: "correct horse battery" });
-  const echo = await startDdnsFixture("echo", { address: "198.51.100.4" });
+  const echo = await startDdnsFixture("echo", { address: "45.77.100.4" });
   const dir = await tempDir("podhost-dns-cli-");
   cleanups.push(() => provider.close(), () => echo.close(), dir.cleanup);
   // The generic dyndns2 provider has no default server: nothing is sent anywhere until dns.server points at the stand-in.
@@ -39,7 +39,7 @@ describe("podhost dns update: the exit code says whether the provider has the ad
     const { dir, provider } = await daemonWithDyndns2("correct horse battery");
     await waitFor("the daemon's own first update", () => provider.requests.length === 1);
     const current = await podhost(dir, ["dns", "update"]);
-    expect(current.stdout).toMatch(/^198\.51\.100\.4 is already published; nothing sent\./);
+    expect(current.stdout).toMatch(/^45\.77\.100\.4 is already published; nothing sent\./);
     expect(current.code).toBe(0);
     const tooSoon = await podhost(dir, ["dns", "update", "--force"]);
     expect(tooSoon.stdout).toMatch(/more than once a minute; nothing sent\./);

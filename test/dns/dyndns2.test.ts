@@ -26,22 +26,22 @@ describe("dyndns2 and its presets (No-IP, Dynu, Hurricane Electric, DNS-O-Matic)
     const result = await h.service.updateNow();
     expect(fixture.requests).toHaveLength(1);
     const [request] = fixture.requests;
-    expect(request).toMatchObject({ method: "GET", path: "/nic/update", query: { hostname: "pod.example.org", myip: "198.51.100.4" } });
+    expect(request).toMatchObject({ method: "GET", path: "/nic/update", query: { hostname: "pod.example.org", myip: "45.77.100.4" } });
     expect(request?.headers.authorization).toBe(basic);
     expect(request?.headers["user-agent"]).toBe("podhost/9.8.7");
     expect(result).toEqual({
       at: h.clock.now(),
       outcome: "accepted",
-      sent: { ipv4: "198.51.100.4" },
-      answer: "good 198.51.100.4",
-      message: 'Sent 198.51.100.4 to dyndns2 (generic) for pod.example.org; it answered "good 198.51.100.4" (the address was updated).',
+      sent: { ipv4: "45.77.100.4" },
+      answer: "good 45.77.100.4",
+      message: 'Sent 45.77.100.4 to dyndns2 (generic) for pod.example.org; it answered "good 45.77.100.4" (the address was updated).',
       next: "Next check in 5 minutes.",
     });
   });
 
   const reactions: [string, number, string][] = [
-    ["good 198.51.100.4", 200, "accepted"],
-    ["nochg 198.51.100.4", 200, "accepted"],
+    ["good 45.77.100.4", 200, "accepted"],
+    ["nochg 45.77.100.4", 200, "accepted"],
     ["badauth", 401, "stopped"],
     ["!donator", 200, "stopped"],
     ["notfqdn", 200, "stopped"],
@@ -60,7 +60,7 @@ describe("dyndns2 and its presets (No-IP, Dynu, Hurricane Electric, DNS-O-Matic)
       fixture.setReply({ status, body });
       const result = await h.service.updateNow();
       expect(result.outcome).toBe(outcome);
-      expect(result.message).toContain("Sent 198.51.100.4 to dyndns2 (generic) for pod.example.org; it answered");
+      expect(result.message).toContain("Sent 45.77.100.4 to dyndns2 (generic) for pod.example.org; it answered");
     });
   }
 
@@ -72,30 +72,30 @@ describe("dyndns2 and its presets (No-IP, Dynu, Hurricane Electric, DNS-O-Matic)
 
   it("Hurricane Electric: sends A and AAAA in one request each", async () => {
     await start("he");
-    h.addIpv6("2001:db8::4");
+    h.addIpv6("2a01:4f8:100::4");
     const result = await h.service.updateNow();
     expect(fixture.requests.map((r) => r.query)).toEqual([
-      { hostname: "pod.example.org", myip: "198.51.100.4" },
-      { hostname: "pod.example.org", myip: "2001:db8::4" },
+      { hostname: "pod.example.org", myip: "45.77.100.4" },
+      { hostname: "pod.example.org", myip: "2a01:4f8:100::4" },
     ]);
-    expect(result).toMatchObject({ outcome: "accepted", sent: { ipv4: "198.51.100.4", ipv6: "2001:db8::4" } });
-    expect(result.message).toContain("Sent 198.51.100.4 and 2001:db8::4 to Hurricane Electric");
+    expect(result).toMatchObject({ outcome: "accepted", sent: { ipv4: "45.77.100.4", ipv6: "2a01:4f8:100::4" } });
+    expect(result.message).toContain("Sent 45.77.100.4 and 2a01:4f8:100::4 to Hurricane Electric");
   });
 
   for (const provider of ["noip", "dynu"]) {
     it(`${provider}: sends IPv6 as myipv6 in the same request`, async () => {
       await start(provider);
-      h.addIpv6("2001:db8::4");
+      h.addIpv6("2a01:4f8:100::4");
       await h.service.updateNow();
-      expect(fixture.requests.map((r) => r.query)).toEqual([{ hostname: "pod.example.org", myip: "198.51.100.4", myipv6: "2001:db8::4" }]);
+      expect(fixture.requests.map((r) => r.query)).toEqual([{ hostname: "pod.example.org", myip: "45.77.100.4", myipv6: "2a01:4f8:100::4" }]);
     });
   }
 
   it("DNS-O-Matic sends IPv4 only", async () => {
     await start("dnsomatic");
-    h.addIpv6("2001:db8::4");
+    h.addIpv6("2a01:4f8:100::4");
     await h.service.updateNow();
-    expect(fixture.requests.map((r) => r.query)).toEqual([{ hostname: "pod.example.org", myip: "198.51.100.4" }]);
+    expect(fixture.requests.map((r) => r.query)).toEqual([{ hostname: "pod.example.org", myip: "45.77.100.4" }]);
   });
 
   it("asks for the server when the generic dyndns2 has none", async () => {

@@ -74,7 +74,7 @@ export async function startHarness(changes: Record<string, unknown>, secrets: Re
   const dir = await tempDir("podhost-dns-");
   const clock = new FakeClock();
   const log = new LogBus();
-  const router = { address: "198.51.100.4" as string | undefined };
+  const router = { address: "45.77.100.4" as string | undefined };
   const secretMap = new Map(Object.entries(secrets));
   const interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = {};
   let settings = loopbackOnly(applySettingsChanges(defaultSettings(), changes));

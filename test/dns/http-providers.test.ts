@@ -22,10 +22,10 @@ describe("DuckDNS", () => {
 
   it("sends GET /update?domains=&token=&ip=&ipv6=&verbose=true and reads OK", async () => {
     await duck();
-    h.addIpv6("2001:db8::4");
+    h.addIpv6("2a01:4f8:100::4");
     const result = await h.service.updateNow();
     expect(fixture.requests).toHaveLength(1);
-    expect(fixture.requests[0]).toMatchObject({ method: "GET", path: "/update", query: { domains: "pod", token, ip: "198.51.100.4", ipv6: "2001:db8::4", verbose: "true" } });
+    expect(fixture.requests[0]).toMatchObject({ method: "GET", path: "/update", query: { domains: "pod", token, ip: "45.77.100.4", ipv6: "2a01:4f8:100::4", verbose: "true" } });
     expect(fixture.requests[0]?.headers["user-agent"]).toBe("podhost/9.8.7");
     expect(result).toMatchObject({ outcome: "accepted", answer: "OK UPDATED" });
   });
@@ -65,15 +65,15 @@ describe("Cloudflare", () => {
       "POST /client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_records?",
     ]);
     expect(fixture.requests.every((r) => r.headers.authorization === `Bearer ${token}` && r.headers["user-agent"] === "podhost/9.8.7")).toBe(true);
-    expect(JSON.parse(fixture.requests[3]!.body)).toEqual({ type: "A", name: "pod.example.org", content: "198.51.100.4", ttl: 1, proxied: false });
+    expect(JSON.parse(fixture.requests[3]!.body)).toEqual({ type: "A", name: "pod.example.org", content: "45.77.100.4", ttl: 1, proxied: false });
 
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     h.clock.advance(minutes(5));
     expect(await h.service.check()).toMatchObject({ outcome: "accepted", answer: "A updated" });
     const patch = fixture.requests.at(-1)!;
     expect(patch.method).toBe("PATCH");
-    expect(JSON.parse(patch.body)).toEqual({ content: "203.0.113.9" });
-    expect(fixture.state.records).toMatchObject([{ type: "A", name: "pod.example.org", content: "203.0.113.9" }]);
+    expect(JSON.parse(patch.body)).toEqual({ content: "45.77.113.9" });
+    expect(fixture.state.records).toMatchObject([{ type: "A", name: "pod.example.org", content: "45.77.113.9" }]);
   });
 
   it("stops when the token is refused (403, code 10000)", async () => {
@@ -120,13 +120,13 @@ describe("deSEC", () => {
   it("always sends both families, preserving the one it does not have", async () => {
     await desec();
     expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "good" });
-    expect(fixture.requests[0]).toMatchObject({ path: "/", query: { hostname: "pod.example.org", myipv4: "198.51.100.4", myipv6: "preserve" } });
+    expect(fixture.requests[0]).toMatchObject({ path: "/", query: { hostname: "pod.example.org", myipv4: "45.77.100.4", myipv6: "preserve" } });
     expect(fixture.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`pod.example.org:${token}`).toString("base64")}`);
-    h.addIpv6("2001:db8::4");
+    h.addIpv6("2a01:4f8:100::4");
     h.clock.advance(minutes(5));
     await h.service.check();
-    expect(fixture.requests[1]?.query).toEqual({ hostname: "pod.example.org", myipv4: "198.51.100.4", myipv6: "2001:db8::4" });
-    expect(fixture.state.addresses).toEqual({ ipv4: "198.51.100.4", ipv6: "2001:db8::4" });
+    expect(fixture.requests[1]?.query).toEqual({ hostname: "pod.example.org", myipv4: "45.77.100.4", myipv6: "2a01:4f8:100::4" });
+    expect(fixture.state.addresses).toEqual({ ipv4: "45.77.100.4", ipv6: "2a01:4f8:100::4" });
   });
 
   it("stops on 401 badauth", async () => {
@@ -156,11 +156,11 @@ describe("Namecheap", () => {
 
   it("sends host, domain, password and ip, and reads ErrCount 0 as success", async () => {
     await nc();
-    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "ErrCount 0, IP 198.51.100.4" });
-    expect(fixture.requests[0]).toMatchObject({ path: "/update", query: { host: "pod", domain: "example.org", password: "correct horse battery", ip: "198.51.100.4" } });
+    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "ErrCount 0, IP 45.77.100.4" });
+    expect(fixture.requests[0]).toMatchObject({ path: "/update", query: { host: "pod", domain: "example.org", password: "correct horse battery", ip: "45.77.100.4" } });
     expect(fixture.requests[0]?.headers["user-agent"]).toBe("podhost/9.8.7");
     const logged = JSON.stringify(h.log.tail(100));
-    expect(logged).toContain("Sent 198.51.100.4 to Namecheap");
+    expect(logged).toContain("Sent 45.77.100.4 to Namecheap");
     expect(logged).not.toContain("correct horse battery");
   });
 
@@ -184,8 +184,8 @@ describe("FreeDNS (afraid.org)", () => {
 
   it("calls the record's update URL with the address and reads the sentence", async () => {
     await afraid();
-    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "Updated 1 host(s) pod.example.org to 198.51.100.4 in 0.192 seconds" });
-    expect(fixture.requests[0]).toMatchObject({ path: `/u/${token}/`, query: { address: "198.51.100.4" } });
+    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "Updated 1 host(s) pod.example.org to 45.77.100.4 in 0.192 seconds" });
+    expect(fixture.requests[0]).toMatchObject({ path: `/u/${token}/`, query: { address: "45.77.100.4" } });
     expect(fixture.requests[0]?.headers["user-agent"]).toBe("podhost/9.8.7");
     expect(JSON.stringify(h.log.tail(100))).not.toContain(token);
     h.clock.advance(minutes(2));
@@ -197,12 +197,12 @@ describe("FreeDNS (afraid.org)", () => {
     expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted" });
     h.secrets.set("dns.token", `https://freedns.afraid.org/dynamic/update.php?${token}`);
     await h.configure({});
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     h.clock.advance(minutes(2));
-    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "Updated pod.example.org to 203.0.113.9 in 0.204 seconds" });
+    expect(await h.service.updateNow()).toMatchObject({ outcome: "accepted", answer: "Updated pod.example.org to 45.77.113.9 in 0.204 seconds" });
     expect(fixture.requests.map((r) => `${r.path}?${new URLSearchParams(r.query)}`)).toEqual([
-      `/u/${token}/?address=198.51.100.4`,
-      `/dynamic/update.php?${token}=&address=203.0.113.9`,
+      `/u/${token}/?address=45.77.100.4`,
+      `/dynamic/update.php?${token}=&address=45.77.113.9`,
     ]);
   });
 

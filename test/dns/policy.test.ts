@@ -32,20 +32,20 @@ describe("the update policy", () => {
       expect(result.outcome).toBe("skipped");
     }
     expect(fixture.requests).toHaveLength(1);
-    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" }, message: `pod.example.org points to 198.51.100.4, this connection's address (accepted at ${new Date(h.service.status().history[0]!.at).toTimeString().slice(0, 5)}).` });
+    expect(h.service.status()).toMatchObject({ state: "published", published: { ipv4: "45.77.100.4" }, message: `pod.example.org points to 45.77.100.4, this connection's address (accepted at ${new Date(h.service.status().history[0]!.at).toTimeString().slice(0, 5)}).` });
   });
 
   it("sends exactly one update when the address changes", async () => {
     await dyndns2();
     await h.service.check();
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     for (let i = 0; i < 10; i++) {
       h.clock.advance(minutes(5));
       await h.service.check();
     }
-    expect(fixture.requests.map((r) => r.query.myip)).toEqual(["198.51.100.4", "203.0.113.9"]);
-    expect(h.service.status().lastUpdate).toMatchObject({ outcome: "accepted", sent: { ipv4: "203.0.113.9" }, previous: { ipv4: "198.51.100.4" } });
-    expect(h.service.status().published).toEqual({ ipv4: "203.0.113.9" });
+    expect(fixture.requests.map((r) => r.query.myip)).toEqual(["45.77.100.4", "45.77.113.9"]);
+    expect(h.service.status().lastUpdate).toMatchObject({ outcome: "accepted", sent: { ipv4: "45.77.113.9" }, previous: { ipv4: "45.77.100.4" } });
+    expect(h.service.status().published).toEqual({ ipv4: "45.77.113.9" });
   });
 
   it("stops after a fatal reply until the settings change, and says why", async () => {
@@ -54,7 +54,7 @@ describe("the update policy", () => {
     await h.configure({});
     const result = await h.service.check();
     expect(result).toMatchObject({ outcome: "stopped", answer: "badauth" });
-    expect(result.message).toBe('Sent 198.51.100.4 to dyndns2 (generic) for pod.example.org; it answered "badauth" (the user name or password is wrong).');
+    expect(result.message).toBe('Sent 45.77.100.4 to dyndns2 (generic) for pod.example.org; it answered "badauth" (the user name or password is wrong).');
     expect(result.next).toMatch(/stopped until you change the settings/);
     for (let i = 0; i < 20; i++) {
       h.clock.advance(minutes(5));
@@ -106,7 +106,7 @@ describe("the update policy", () => {
     await fixture.close();
     const first = await h.service.check();
     expect(first).toMatchObject({ outcome: "retrying", next: "Trying again in 1 minute." });
-    expect(first.message).toMatch(/^Could not send 198\.51\.100\.4 to dyndns2 \(generic\): could not reach 127\.0\.0\.1:\d+: ECONNREFUSED\.$/);
+    expect(first.message).toMatch(/^Could not send 45\.77\.100\.4 to dyndns2 \(generic\): could not reach 127\.0\.0\.1:\d+: ECONNREFUSED\.$/);
     const delays: string[] = [];
     for (let i = 0; i < 4; i++) {
       h.clock.advance(minutes(2 ** i) - 1000);
@@ -134,9 +134,9 @@ describe("the update policy", () => {
     await h.service.check();
     h.clock.advance(minutes(2));
     const now = await h.service.updateNow();
-    expect(now).toEqual({ at: h.clock.now(), outcome: "skipped", reason: "up-to-date", message: "198.51.100.4 is already published; nothing sent.", next: "Next check in 5 minutes." });
+    expect(now).toEqual({ at: h.clock.now(), outcome: "skipped", reason: "up-to-date", message: "45.77.100.4 is already published; nothing sent.", next: "Next check in 5 minutes." });
     const forced = await h.service.updateNow({ force: true });
-    expect(forced).toMatchObject({ outcome: "accepted", sent: { ipv4: "198.51.100.4" }, answer: "nochg 198.51.100.4" });
+    expect(forced).toMatchObject({ outcome: "accepted", sent: { ipv4: "45.77.100.4" }, answer: "nochg 45.77.100.4" });
     expect(fixture.requests).toHaveLength(2);
   });
 
@@ -144,12 +144,12 @@ describe("the update policy", () => {
     await dyndns2();
     await h.service.check();
     const service = await h.restart();
-    expect(service.status()).toMatchObject({ published: { ipv4: "198.51.100.4" }, history: [{ outcome: "accepted" }] });
+    expect(service.status()).toMatchObject({ published: { ipv4: "45.77.100.4" }, history: [{ outcome: "accepted" }] });
     h.clock.advance(minutes(5));
     expect((await service.check()).outcome).toBe("skipped");
     expect(fixture.requests).toHaveLength(1);
     const cache = JSON.parse(await readFile(join(h.dataDir, "dns", "cache.json"), "utf8")) as Record<string, unknown>;
-    expect(cache.published).toEqual({ ipv4: "198.51.100.4" });
+    expect(cache.published).toEqual({ ipv4: "45.77.100.4" });
     expect(JSON.stringify(cache)).not.toContain("correct horse battery");
   });
 
@@ -178,14 +178,14 @@ describe("the update policy", () => {
   it("keeps the last 20 updates in the status, newest first", async () => {
     await dyndns2();
     for (let i = 0; i < 25; i++) {
-      h.router.address = `198.51.100.${i + 1}`;
+      h.router.address = `45.77.100.${i + 1}`;
       h.clock.advance(minutes(5));
       await h.service.check();
     }
     const { history, lastUpdate } = h.service.status();
     expect(history).toHaveLength(20);
-    expect(history[0]?.sent).toEqual({ ipv4: "198.51.100.25" });
-    expect(history[19]?.sent).toEqual({ ipv4: "198.51.100.6" });
+    expect(history[0]?.sent).toEqual({ ipv4: "45.77.100.25" });
+    expect(history[19]?.sent).toEqual({ ipv4: "45.77.100.6" });
     expect(lastUpdate).toEqual(history[0]);
   });
 
@@ -204,9 +204,9 @@ describe("the update policy", () => {
       await waitFor(`check ${i}`, () => h.service.status().lastCheckAt === h.clock.now());
     }
     expect(fixture.requests).toHaveLength(1);
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     await advanceToNextCheck(minutes(5));
-    await waitFor("the update with the new address", () => fixture.requests.length === 2 && h.service.status().published?.ipv4 === "203.0.113.9");
+    await waitFor("the update with the new address", () => fixture.requests.length === 2 && h.service.status().published?.ipv4 === "45.77.113.9");
   });
 
   it("never publishes a private address, and says what it looked for", async () => {

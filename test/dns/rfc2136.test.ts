@@ -41,16 +41,16 @@ async function harness(name: string, secret = bind.secret): Promise<Harness> {
 describe("RFC 2136 against a real BIND 9", () => {
   it("publishes A and AAAA with a TSIG-signed update, and replaces them on a change", async () => {
     const h = await harness("pod.example.test");
-    h.addIpv6("2001:db8::4");
+    h.addIpv6("2a01:4f8:100::4");
     const result = await h.service.updateNow();
-    expect(result).toMatchObject({ outcome: "accepted", answer: "NOERROR", sent: { ipv4: "198.51.100.4", ipv6: "2001:db8::4" } });
-    expect(await bind.dig("pod.example.test", "A")).toEqual(["198.51.100.4"]);
-    expect(await bind.dig("pod.example.test", "AAAA")).toEqual(["2001:db8::4"]);
+    expect(result).toMatchObject({ outcome: "accepted", answer: "NOERROR", sent: { ipv4: "45.77.100.4", ipv6: "2a01:4f8:100::4" } });
+    expect(await bind.dig("pod.example.test", "A")).toEqual(["45.77.100.4"]);
+    expect(await bind.dig("pod.example.test", "AAAA")).toEqual(["2a01:4f8:100::4"]);
 
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     h.clock.advance(minutes(5));
     expect((await h.service.check()).outcome).toBe("accepted");
-    expect(await bind.dig("pod.example.test", "A")).toEqual(["203.0.113.9"]);
+    expect(await bind.dig("pod.example.test", "A")).toEqual(["45.77.113.9"]);
   });
 
   it("stops when the server rejects the TSIG key, and publishes nothing", async () => {
@@ -73,13 +73,13 @@ describe("RFC 2136 against a real BIND 9", () => {
     // The provider has had one update this minute: the check waits for the minute, and says so instead of a tick.
     const pending = h.service.status();
     expect(pending.state).toBe("waiting");
-    expect(pending.message).toBe(`The dynamic DNS settings changed: podhost sends 198.51.100.4 again at ${hhmm(accepted.at + minutes(1))} to check them with the provider.`);
+    expect(pending.message).toBe(`The dynamic DNS settings changed: podhost sends 45.77.100.4 again at ${hhmm(accepted.at + minutes(1))} to check them with the provider.`);
     h.clock.advance(minutes(1));
     const refused = await waitFor("the refusal", () => h.service.status().state === "failed" && h.service.status());
     expect(bindRequestsSoFar(h)).toBe(2);
     expect(refused.message).toBe('Updates are stopped: RFC 2136 (your own DNS server, TSIG) answered "NOTAUTH": the server did not accept the TSIG key: check its name, algorithm and secret.');
     expect(refused.lastUpdate).toMatchObject({ outcome: "stopped", answer: "NOTAUTH" });
-    expect(await bind.dig("creds.example.test", "A")).toEqual(["198.51.100.4"]);
+    expect(await bind.dig("creds.example.test", "A")).toEqual(["45.77.100.4"]);
 
     h.secrets.set("dns.password", bind.secret);
     await h.configure({});
@@ -138,7 +138,7 @@ describe("RFC 2136 against a real BIND 9", () => {
     );
     const result = await h.service.updateNow();
     expect(result).toMatchObject({ outcome: "retrying", next: "Trying again in 1 minute." });
-    expect(result.message).toBe("Could not send 198.51.100.4 to RFC 2136 (your own DNS server, TSIG): could not reach the DNS server 127.0.0.1:1: ECONNREFUSED.");
+    expect(result.message).toBe("Could not send 45.77.100.4 to RFC 2136 (your own DNS server, TSIG): could not reach the DNS server 127.0.0.1:1: ECONNREFUSED.");
     await h.cleanup();
   });
 });

@@ -27,14 +27,14 @@ async function advanceTimers(ms: number): Promise<void> {
   h.clock.advance(ms);
 }
 
-/** The service on its own timer has published 198.51.100.4; now the address is 203.0.113.9 and the provider answers HTTP 500. */
+/** The service on its own timer has published 45.77.100.4; now the address is 45.77.113.9 and the provider answers HTTP 500. */
 async function runningWithNewAddressAndFailingProvider(): Promise<void> {
   await dyndns2();
   await h.service.start();
   await advanceTimers(0);
   await waitFor("the first update", () => h.service.status().state === "published");
   fixture.setReply({ status: 500, body: "internal error" });
-  h.router.address = "203.0.113.9";
+  h.router.address = "45.77.113.9";
 }
 
 describe("the Domain card says only what is true", () => {
@@ -42,9 +42,9 @@ describe("the Domain card says only what is true", () => {
     await dyndns2();
     await h.service.check();
     const published = h.service.status();
-    expect(published).toMatchObject({ state: "published", published: { ipv4: "198.51.100.4" } });
+    expect(published).toMatchObject({ state: "published", published: { ipv4: "45.77.100.4" } });
 
-    h.router.address = "203.0.113.9";
+    h.router.address = "45.77.113.9";
     fixture.setReply({ status: 500, body: "internal error" });
     h.clock.advance(minutes(5));
     const failed = await h.service.check();
@@ -52,8 +52,8 @@ describe("the Domain card says only what is true", () => {
     const status = h.service.status();
     expect(status.state).toBe("failed");
     expect(status.message).toBe(
-      `The update to 203.0.113.9 failed at ${hhmm(failed.at)}: Sent 203.0.113.9 to dyndns2 (generic) for pod.example.org; it answered "HTTP 500" (the provider's server has a problem). ` +
-        "pod.example.org still points to 198.51.100.4, but this connection's address is now 203.0.113.9.",
+      `The update to 45.77.113.9 failed at ${hhmm(failed.at)}: Sent 45.77.113.9 to dyndns2 (generic) for pod.example.org; it answered "HTTP 500" (the provider's server has a problem). ` +
+        "pod.example.org still points to 45.77.100.4, but this connection's address is now 45.77.113.9.",
     );
 
     // The tray says it once, in these words (not "stopped": podhost is still trying).
@@ -61,11 +61,11 @@ describe("the Domain card says only what is true", () => {
 
     // Time passing without a successful update changes nothing: never back to a tick for the old address.
     h.clock.advance(minutes(3));
-    expect(h.service.status()).toMatchObject({ state: "failed", message: expect.stringContaining("still points to 198.51.100.4") });
+    expect(h.service.status()).toMatchObject({ state: "failed", message: expect.stringContaining("still points to 45.77.100.4") });
 
     fixture.setReply();
     expect((await h.service.check()).outcome).toBe("accepted");
-    expect(h.service.status()).toMatchObject({ state: "published", message: expect.stringMatching(/^pod\.example\.org points to 203\.0\.113\.9, this connection's address/) });
+    expect(h.service.status()).toMatchObject({ state: "published", message: expect.stringMatching(/^pod\.example\.org points to 45\.77\.113\.9, this connection's address/) });
   });
 
   it("retries at the minute it announced when the timer's own check failed, and the card says at what time", async () => {
@@ -73,12 +73,12 @@ describe("the Domain card says only what is true", () => {
     await advanceTimers(minutes(5));
     const failed = await waitFor("the failed update", () => h.service.status().lastUpdate?.outcome === "retrying" && h.clock.pending() > 0 && h.service.status().lastUpdate!);
     expect(failed.next).toBe("Trying again in 1 minute.");
-    expect(h.service.status().message).toMatch(new RegExp(`still points to 198\\.51\\.100\\.4, but this connection's address is now 203\\.0\\.113\\.9\\. Trying again at ${hhmm(failed.at + minutes(1))}\\.$`));
+    expect(h.service.status().message).toMatch(new RegExp(`still points to 45\\.77\\.100\\.4, but this connection's address is now 45\\.77\\.113\\.9\\. Trying again at ${hhmm(failed.at + minutes(1))}\\.$`));
     fixture.setReply();
     await advanceTimers(minutes(1) - 1000);
     expect(fixture.requests).toHaveLength(2);
     h.clock.advance(1000);
-    await waitFor("the retry one minute later", () => h.service.status().published?.ipv4 === "203.0.113.9");
+    await waitFor("the retry one minute later", () => h.service.status().published?.ipv4 === "45.77.113.9");
     expect(fixture.requests).toHaveLength(3);
   });
 
@@ -88,7 +88,7 @@ describe("the Domain card says only what is true", () => {
     expect(await h.service.updateNow()).toMatchObject({ outcome: "retrying", next: "Trying again in 1 minute." });
     fixture.setReply();
     await advanceTimers(minutes(1));
-    await waitFor("the retry one minute later", () => h.service.status().published?.ipv4 === "203.0.113.9");
+    await waitFor("the retry one minute later", () => h.service.status().published?.ipv4 === "45.77.113.9");
     expect(fixture.requests).toHaveLength(3);
   });
 });

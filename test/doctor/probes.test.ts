@@ -52,8 +52,8 @@ describe("doctor's real probes (loopback only)", () => {
   });
 
   it("tells a reachable address from an unreachable one (hairpin test)", async () => {
-    expect(await realProbes.hairpin("127.0.0.1", tlsPort)).toBe(true);
-    expect(await realProbes.hairpin("127.0.0.1", closedPort)).toBe(false);
+    expect(await realProbes.hairpin("127.0.0.1", tlsPort, "https", domain)).toBe(true);
+    expect(await realProbes.hairpin("127.0.0.1", closedPort, "https", domain)).toBe(false);
   });
 
   it("runs the whole check with real probes and an injected resolver", async () => {
@@ -63,10 +63,14 @@ describe("doctor's real probes (loopback only)", () => {
       podStatus: () => ({ state: "running", message: "The pod answers its health check." }),
       proxyListeners: () => ({ httpsPort: tlsPort, httpPort: 8080 }),
       portsStatus: () => ({ state: "mapped", message: "", natType: "public", externalIp: "127.0.0.1", router: { kind: "upnp-igd2", address: "127.0.0.1", lanAddress: "127.0.0.1" }, mappings: [{ purpose: "https", protocol: "TCP", externalPort: tlsPort, internalClient: "127.0.0.1", internalPort: tlsPort, leaseSeconds: 3600 }] }),
+      proxyStatus: () => ({ state: "running", message: "The proxy listens." }),
+      certsStatus: () => ({ state: "valid", message: "A certificate from podhost's own CA.", mode: "local" }),
+      dnsStatus: () => ({ state: "off", message: "Dynamic DNS is off.", history: [] }),
       probes: { resolve: async () => ["127.0.0.1"] },
     });
     const report = await doctor.run();
-    expect(Object.fromEntries(report.hops.map((h) => [h.id, h.state]))).toEqual({ internet: "ok", dns: "ok", router: "ok", pc: "ok", proxy: "warn", pod: "ok" });
+    expect(Object.fromEntries(report.hops.map((h) => [h.id, h.state]))).toEqual({ internet: "ok", dns: "fail", router: "ok", http: "skipped", pc: "warn", proxy: "warn", certificate: "warn", pod: "ok" });
+    expect(report.hops.find((h) => h.id === "dns")!.reason).toBe(`${domain} resolves to 127.0.0.1, in the loopback range (127.0.0.0/8): only the computer itself reaches that.`);
     expect(report.hops.find((h) => h.id === "proxy")!.reason).toMatch(/browsers and other pods do not trust it/);
   });
 });

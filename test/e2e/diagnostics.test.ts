@@ -26,14 +26,14 @@ describe("the Diagnostics page", () => {
     await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Diagnostics" }).getAttribute("aria-current")).resolves.toBe("page");
   });
 
-  it("runs the doctor and draws the six hops in path order, each with a state word, the reason and the fix", async () => {
+  it("runs the doctor and draws the eight hops in path order, each with a state word, the reason and the fix", async () => {
     // By keyboard, as someone without a mouse would.
     await page.getByRole("button", { name: "Run doctor" }).focus();
     await page.keyboard.press("Enter");
     const path = page.getByRole("list", { name: "The path from the internet to your pod" });
     await path.waitFor();
     const hops = path.locator("li[data-hop]");
-    expect(await hops.evaluateAll((items) => items.map((item) => item.getAttribute("data-hop")))).toEqual(["internet", "dns", "router", "pc", "proxy", "pod"]);
+    expect(await hops.evaluateAll((items) => items.map((item) => item.getAttribute("data-hop")))).toEqual(["internet", "dns", "router", "http", "pc", "proxy", "certificate", "pod"]);
     const labels = await hops.evaluateAll((items) => items.map((item) => item.getAttribute("aria-label")));
     expect(labels.map((label) => label?.replace(/: .*$/, ""))).toEqual(Object.values(hopLabels).map((label, index) => `${index + 1}. ${label}`));
     for (const label of labels) expect(label).toMatch(/: (works|note|broken|not checked)$/);

@@ -11,7 +11,7 @@ import { startDdnsFixture, type DdnsFixture } from "../fixtures/ddns";
  * provider, so the daemon never contacts a real provider or echo service.
  */
 const token = "test-token-0123456789abcdef";
-const address = "198.51.100.4";
+const address = "45.77.100.4";
 
 let session: UiSession;
 let dir: { path: string };

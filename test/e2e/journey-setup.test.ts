@@ -15,7 +15,11 @@ afterAll(async () => {
 
 /** `podhost setup` as a script would run it: flags, and answers piped to stdin. */
 function setup(flags: string[], answers?: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, "bin", "podhost.js"), "--data-dir", world.dataDir, "setup", ...flags], { stdio: ["pipe", "pipe", "pipe"] });
+  return setupIn(world, flags, answers);
+}
+
+function setupIn(target: JourneyWorld, flags: string[], answers?: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, "bin", "podhost.js"), "--data-dir", target.dataDir, "setup", ...flags], { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
@@ -49,10 +53,25 @@ describe("the setup journey through `podhost setup`, with no desktop", () => {
     for (const title of ["1/6 How this PC is used", "2/6 The pod", "3/6 The name", "4/6 Reachability", "5/6 Certificate", "6/6 Review and start"]) expect(result.stdout).toContain(title);
     expect(result.stdout).toContain(`The pod's permanent address: https://${domain}/`);
     expect(result.stdout).toContain(`alice@${domain}`);
-    expect(result.stdout).toContain(`Your pod is on the internet: https://${domain}/`);
+    // The last word is the doctor's: on loopback the name points at this PC, not at a public address.
+    expect(result.stdout).toContain(`Your pod is running, reachable on this network only: https://${domain}/\n   DNS name: ${domain} resolves to 127.0.0.1, in the loopback range`);
+    expect(result.stdout).not.toContain("Your pod is on the internet");
     const status = await world.status();
     expect(status.certs.certificate?.source).toBe("acme");
     const nodeinfo = await httpsGet(world.ports.https, "/.well-known/nodeinfo", await world.pebble.rootPem());
     expect(nodeinfo.status).toBe(200);
+  });
+
+  it("with the local CA and no dynamic DNS, ends with 'reachable on this network only' and the reason", { timeout: 180_000 }, async () => {
+    const fresh = await startJourneyWorld({ browser: false });
+    const podFlags = ["--pod-command", process.execPath, "--pod-arg", standInPod, "--pod-arg", "--port", "--pod-arg", String(fresh.ports.pod), "--pod-port", String(fresh.ports.pod), "--pod-health-url", ""];
+    try {
+      const result = await setupIn(fresh, ["--usage", "network", ...podFlags, "--dns-provider", "own", "--domain", domain, "--reach", "manual", "--cert", "local", "--yes", "--https-port", String(fresh.ports.https), "--http-port", String(fresh.ports.http)]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain(`Your pod is running, reachable on this network only: https://${domain}/`);
+      expect((await fresh.status()).pod.state).toBe("running");
+    } finally {
+      await fresh.close();
+    }
   });
 });

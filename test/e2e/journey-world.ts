@@ -19,7 +19,7 @@ export const standInPod = fileURLToPath(new URL("../fixtures/stand-in-pod/server
 export const duckName = "mypod";
 export const domain = `${duckName}.duckdns.org`;
 export const duckToken = "journey-token-0123456789";
-export const publishedAddress = "198.51.100.4";
+export const publishedAddress = "45.77.100.4";
 
 /** With PODHOST_DOCS_SCREENSHOTS=1 (npm run docs:journey), the journey's screenshots also go to docs/journey/. */
 const docsDir = process.env.PODHOST_DOCS_SCREENSHOTS === "1" ? join(repoRoot, "docs", "journey") : undefined;

@@ -33,3 +33,17 @@ for (const method of ["resolve", "resolve6", "resolveAny", "resolveCaa", "resolv
   dns.promises.Resolver.prototype[method] = refuse;
 }
 syncBuiltinESMExports();
+// IP literals too: a TCP connection to anything but loopback fails at once (the doctor probes the
+// public address it detected, and in these tests that address is a stand-in that exists nowhere).
+const isLoopback = (host) => /^127\./.test(host) || host === "::1" || /^::ffff:127\./i.test(host);
+const realConnect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (...args) {
+  const first = args[0];
+  const options = Array.isArray(first) ? first[0] : typeof first === "object" && first !== null ? first : { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
+  const host = options?.host;
+  if (!options?.path && typeof host === "string" && net.isIP(host) && !isLoopback(host)) {
+    process.nextTick(() => this.destroy(Object.assign(new Error(`connect ECONNREFUSED ${host} (tests connect only to loopback)`), { code: "ECONNREFUSED", address: host })));
+    return this;
+  }
+  return realConnect.apply(this, args);
+};

@@ -4,7 +4,7 @@ import { recordSettingsSet } from "./settings-ledger";
 import { parseConfigValue } from "../../main/cli/config";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
+export const cli = fileURLToPath(new URL("../../bin/podhost.js", import.meta.url));
 
 export interface CliResult {
   code: number;

@@ -2,9 +2,18 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import type { PodAddressCheck, PortsSettings, PortsStatus } from "../../shared/ports";
-import type { HomeNetwork } from "./harness";
+import { tempDir } from "../helpers/temp";
+import { HomeNetwork, type HomeNetworkOptions } from "./harness";
 
 const agentPath = fileURLToPath(new URL("./ports-agent.ts", import.meta.url));
+
+export interface AgentInit {
+  dataDir: string;
+  httpsPort: number;
+  httpPort: number;
+  ports: Partial<PortsSettings>;
+  domain?: string;
+}
 
 /** The test's end of a ports agent running in the home namespace. */
 export class PortsAgent {
@@ -27,10 +36,11 @@ export class PortsAgent {
     });
   }
 
-  static async start(network: HomeNetwork, init: { dataDir: string; httpsPort: number; httpPort: number; ports: Partial<PortsSettings> }): Promise<PortsAgent> {
-    const child = network.spawn(network.home, process.execPath, ["--import", "tsx", agentPath]);
+  /** `env`: e.g. NODE_EXTRA_CA_CERTS, the roots the doctor's TLS check trusts. */
+  static async start(network: HomeNetwork, init: AgentInit, env: NodeJS.ProcessEnv = {}): Promise<PortsAgent> {
+    const child = network.spawn(network.home, process.execPath, ["--import", "tsx", agentPath], env);
     const agent = new PortsAgent(child);
-    await agent.call("init", init);
+    await agent.call("init", { ...init });
     return agent;
   }
 
@@ -64,4 +74,32 @@ export class PortsAgent {
     this.child.stdin!.end();
     await exited;
   }
+}
+
+export interface AgentHome {
+  network: HomeNetwork;
+  agent: PortsAgent;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** A home network with its own temp dir, and a ports agent on the home PC: the start of most router tests. */
+export async function startAgentHome(router: Omit<HomeNetworkOptions, "dir">, init: Omit<AgentInit, "dataDir">, env: NodeJS.ProcessEnv = {}): Promise<AgentHome> {
+  const dir = await tempDir();
+  const network = await HomeNetwork.create({ dir: dir.path, ...router });
+  const agent = await PortsAgent.start(network, { dataDir: `${dir.path}/data`, ...init }, env).catch(async (error: unknown) => {
+    await network.teardown();
+    await dir.cleanup();
+    throw error;
+  });
+  return {
+    network,
+    agent,
+    dir: dir.path,
+    close: async () => {
+      await agent.kill();
+      await network.teardown();
+      await dir.cleanup();
+    },
+  };
 }

@@ -21,6 +21,17 @@ export interface HomeNetworkOptions {
   upnp?: boolean;
   /** Start miniupnpd at all (default yes); false leaves a plain router with no port mapping. */
   miniupnpd?: boolean;
+  /** Let miniupnpd map ports below 1024 too (its default rule allows only 1024-65535). */
+  allowLowPorts?: boolean;
+  /** Keep mappings across a restart in a lease file (`lease_file`), as routers with flash storage do. */
+  leaseFile?: boolean;
+  /**
+   * Hairpin NAT for these ports: a connection from the home network to the WAN address goes out
+   * to the isp namespace and comes back in through the router's WAN side, as from the internet.
+   */
+  hairpinPorts?: number[];
+  /** Ports the provider drops on the way in (e.g. 80): nothing from the isp side reaches them. */
+  blockedUpstream?: number[];
   dir: string;
 }
 
@@ -61,6 +72,7 @@ export class HomeNetwork {
   readonly wanAddress: string;
   readonly ispAddress: string;
   private miniupnpd?: ChildProcess;
+  private reflector?: ChildProcess;
   private miniupnpdLog = "";
   private readonly ip = requireTool("ip", ["/usr/sbin/ip", "/sbin/ip"]);
   private readonly nft = requireTool("nft", ["/usr/sbin/nft"]);
@@ -91,6 +103,11 @@ export class HomeNetwork {
   }
 
   /** Namespaces (and their processes) left by a test process that was killed before its teardown. */
+  /** The lease file miniupnpd keeps mappings in across restarts (with `leaseFile`). */
+  private get leasePath(): string {
+    return join(this.options.dir, `${this.router}-leases`);
+  }
+
   private static sweepOrphans(): void {
     const ip = requireTool("ip", ["/usr/sbin/ip", "/sbin/ip"]);
     for (const line of execFileSync(ip, ["netns", "list"], { encoding: "utf8" }).split("\n")) {
@@ -130,13 +147,27 @@ export class HomeNetwork {
     this.run(["netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
     // Debian's nft_init.sh fails (its helper script is missing): make miniupnpd's table and chains here.
     this.run(["netns", "exec", router, this.nft, "-f", "-"], nftRuleset);
+    const { hairpinPorts = [], blockedUpstream = [] } = this.options;
+    if (hairpinPorts.length) {
+      this.run(["netns", "exec", router, this.nft, "-f", "-"], `table ip podhost_hairpin {\n chain pre { type nat hook prerouting priority -150; iifname "lan0" ip daddr ${this.wanAddress} tcp dport { ${hairpinPorts.join(", ")} } dnat to ${this.ispAddress}; }\n}\n`);
+      this.reflector = this.spawn(isp, process.execPath, ["-e", reflectorScript(this.ispAddress, this.wanAddress, hairpinPorts)]);
+    }
+    if (blockedUpstream.length) {
+      this.run(["netns", "exec", isp, this.nft, "-f", "-"], `table ip podhost_upstream {\n chain out { type filter hook output priority 0; ip daddr ${this.wanAddress} tcp dport { ${blockedUpstream.join(", ")} } drop; }\n}\n`);
+    }
+  }
+
+  /** How many NAT-PMP requests reached the router so far (an nftables counter on its UDP port). */
+  async natPmpRequests(): Promise<number> {
+    const listing = (await this.exec(this.router, this.nft, ["list", "table", "inet", "podhost_count"])).stdout;
+    return Number(/counter packets (\d+)/.exec(listing)?.[1] ?? NaN);
   }
 
   /** Start miniupnpd and wait until it listens for UPnP (HTTP) and NAT-PMP. */
   async startRouter(changes: Partial<HomeNetworkOptions> = {}): Promise<void> {
     const dir = this.options.dir;
     const conf = join(dir, `${this.router}-miniupnpd.conf`);
-    writeFileSync(conf, miniupnpdConf({ ...this.options, ...changes }));
+    writeFileSync(conf, miniupnpdConf({ ...this.options, ...changes }, this.leasePath));
     this.miniupnpdLog = "";
     const child = spawn(this.ip, ["netns", "exec", this.router, this.miniupnpdPath, "-d", "-f", conf, "-P", join(dir, `${this.router}-miniupnpd.pid`)], { stdio: ["ignore", "pipe", "pipe"] });
     this.miniupnpd = child;
@@ -204,6 +235,12 @@ export class HomeNetwork {
     return (await this.exec(this.isp, process.execPath, ["-e", script])).stdout.trim();
   }
 
+  /** A TLS handshake from the isp namespace; resolves with "tls:<names in the certificate>" or the error. */
+  async tlsFromInternet(host: string, port: number, servername: string): Promise<string> {
+    const script = `const s=require("tls").connect({port:${port},host:${JSON.stringify(host)},servername:${JSON.stringify(servername)},rejectUnauthorized:false});s.setTimeout(3000,()=>{console.log("timeout");process.exit(2)});s.on("secureConnect",()=>{console.log("tls:"+s.getPeerCertificate().subjectaltname);process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(1)})`;
+    return (await this.exec(this.isp, process.execPath, ["-e", script])).stdout.trim();
+  }
+
   /** Run a command inside one of the namespaces. */
   exec(ns: string, command: string, args: string[], timeoutMs = 20_000): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
@@ -222,8 +259,8 @@ export class HomeNetwork {
   }
 
   /** Spawn a long-running process inside a namespace. */
-  spawn(ns: string, command: string, args: string[]): ChildProcess {
-    return spawn(this.ip, ["netns", "exec", ns, command, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  spawn(ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    return spawn(this.ip, ["netns", "exec", ns, command, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
   }
 
   async teardown(): Promise<void> {
@@ -233,6 +270,7 @@ export class HomeNetwork {
 
   teardownSync(): void {
     this.miniupnpd?.kill("SIGKILL");
+    this.reflector?.kill("SIGKILL");
     for (const ns of [this.home, this.router, this.isp]) {
       try {
         // Deleting a namespace takes its veth ends (and their peers) with it.
@@ -259,6 +297,9 @@ table inet podhost_filter {
   chain forward { type filter hook forward priority 0; policy accept; jump podhost_fwd; }
   chain podhost_fwd { }
 }
+table inet podhost_count {
+  chain input { type filter hook input priority 0; policy accept; udp dport 5351 counter; }
+}
 table inet podhost_nat {
   chain prerouting { type nat hook prerouting priority -100; policy accept; jump podhost_pre; }
   chain postrouting { type nat hook postrouting priority 100; policy accept; oifname "wan0" masquerade; jump podhost_post; }
@@ -267,7 +308,12 @@ table inet podhost_nat {
 }
 `;
 
-function miniupnpdConf(options: HomeNetworkOptions): string {
+/** The isp side of hairpin NAT: every connection to the isp address goes back to the same port of the WAN address. */
+function reflectorScript(ispAddress: string, wanAddress: string, ports: number[]): string {
+  return `const net=require("net");for(const port of ${JSON.stringify(ports)})net.createServer(c=>{const u=net.connect(port,${JSON.stringify(wanAddress)});c.pipe(u).pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy())}).listen(port,${JSON.stringify(ispAddress)});`;
+}
+
+function miniupnpdConf(options: HomeNetworkOptions, leasePath: string): string {
   return [
     "ext_ifname=wan0",
     "listening_ip=lan0",
@@ -283,8 +329,9 @@ function miniupnpdConf(options: HomeNetworkOptions): string {
     "upnp_forward_chain=podhost_fwd",
     "upnp_nat_chain=podhost_pre",
     "upnp_nat_postrouting_chain=podhost_post",
+    ...(options.leaseFile ? [`lease_file=${leasePath}`] : []),
     // miniupnpd's default rule: only ports 1024-65535, only for the LAN.
-    "allow 1024-65535 192.168.77.0/24 1024-65535",
+    `allow ${options.allowLowPorts ? "1" : "1024"}-65535 192.168.77.0/24 ${options.allowLowPorts ? "1" : "1024"}-65535`,
     "deny 0-65535 0.0.0.0/0 0-65535",
     "",
   ].join("\n");

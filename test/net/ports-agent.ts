@@ -3,11 +3,15 @@
  * namespace (`ip netns exec HOME node --import tsx ports-agent.ts`). It takes one JSON
  * command per stdin line and answers one JSON line on stdout: {id, result} or {id, error}.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { createInterface } from "node:readline";
+import type { CertsStatus } from "../../shared/certs";
 import { settingsSchema } from "../../shared/settings";
 import { createDoctor } from "../../main/doctor";
 import { createPortsService, type PortsService } from "../../main/ports";
+import { systemClock } from "../../main/service";
 import { ManualClock } from "./manual-clock";
 
 interface Command {
@@ -36,8 +40,9 @@ async function handle(command: Command): Promise<unknown> {
       await service?.stop();
       listeners = { httpsPort: command.httpsPort as number, httpPort: command.httpPort as number };
       currentPorts = command.ports;
-      service = createPortsService({ ctx: { dataDir: command.dataDir as string, log, clock }, proxyListeners: () => listeners });
-      await service.configure(settingsSchema.parse({ ports: command.ports }));
+      // The benchmarks' router reboot runs on real time; tests move the clock by hand.
+      service = createPortsService({ ctx: { dataDir: command.dataDir as string, log, clock: command.realClock ? systemClock : clock }, proxyListeners: () => listeners });
+      await service.configure(settingsSchema.parse({ domain: command.domain ?? "", ports: command.ports }));
       return service.status();
     }
     case "start":
@@ -56,13 +61,16 @@ async function handle(command: Command): Promise<unknown> {
     case "checkPodAddress":
       return service!.checkPodAddress(command.domain as string);
     case "doctor": {
-      // The real probes from inside the home network; only the DNS answer is the test's.
-      const settings = settingsSchema.parse({ domain: command.domain, ports: currentPorts });
+      // The real probes from inside the home network; the DNS answer and the other services' status are the test's.
+      const settings = settingsSchema.parse({ domain: command.domain, ports: currentPorts, ...(command.certs ? { certs: command.certs } : {}) });
       const doctor = createDoctor({
         settings: () => settings,
         podStatus: () => ({ state: "running", message: "The pod answers its health check." }),
         proxyListeners: () => listeners,
         portsStatus: () => service!.status(),
+        proxyStatus: () => ({ state: "running", message: "The proxy listens." }),
+        certsStatus: () => (command.certsStatus as CertsStatus | undefined) ?? { state: "valid", message: "A certificate from podhost's own CA.", mode: "local" },
+        dnsStatus: () => ({ state: "off", message: "Dynamic DNS is off.", history: [] }),
         probes: { resolve: async () => command.resolvesTo as string[] },
       });
       return doctor.run();
@@ -72,6 +80,12 @@ async function handle(command: Command): Promise<unknown> {
     case "serve": {
       // Stands in for the proxy: answers every connection with one line.
       const server = createServer((socket) => socket.end("podhost-proxy\n"));
+      await new Promise<void>((resolve) => server.listen(command.port as number, "0.0.0.0", resolve));
+      return null;
+    }
+    case "serveTls": {
+      // Stands in for the proxy's HTTPS port: a real TLS server with the test's certificate.
+      const server = createTlsServer({ cert: readFileSync(command.cert as string), key: readFileSync(command.key as string) }, (socket) => socket.end("podhost-proxy\n"));
       await new Promise<void>((resolve) => server.listen(command.port as number, "0.0.0.0", resolve));
       return null;
     }

@@ -29,8 +29,8 @@ describe("choosing the network and the ports", () => {
   });
 
   it("tells public, private (double NAT), carrier-grade NAT and missing WAN addresses apart", () => {
-    expect(["45.77.10.2", "10.1.2.3", "172.20.0.1", "192.168.0.20", "100.64.0.1", "100.127.255.254", "100.128.0.1", "", "0.0.0.0", "169.254.1.1"].map(classifyExternalIp)).toEqual([
-      "public", "double-nat", "double-nat", "double-nat", "cgnat", "cgnat", "public", "no-public-address", "no-public-address", "no-public-address",
+    expect(["45.77.10.2", "10.1.2.3", "172.20.0.1", "192.168.0.20", "100.64.0.1", "100.127.255.254", "100.128.0.1", "", "0.0.0.0", "169.254.1.1", "192.0.2.2", "198.18.0.9"].map(classifyExternalIp)).toEqual([
+      "public", "double-nat", "double-nat", "double-nat", "cgnat", "cgnat", "public", "no-public-address", "no-public-address", "no-public-address", "no-public-address", "no-public-address",
     ]);
   });
 

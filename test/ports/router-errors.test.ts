@@ -25,7 +25,7 @@ describe("router replies a real router will not give on demand (scripted IGD)", 
       network: { interfaces: () => [{ name: "lo", address: "127.0.0.1", netmask: "255.0.0.0" }], ssdpTarget: { address: "127.0.0.1", port: igd.ssdpPort }, natPmpGateways: async () => [] },
     });
     services.push(service);
-    await service.configure(settingsSchema.parse({ ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 1000, ...ports } }));
+    await service.configure(settingsSchema.parse({ domain: "pod.example.org", ports: { upnp: true, externalHttpsPort: 9443, discoveryTimeoutMs: 1000, ...ports } }));
     await service.start();
     await service.settled();
     return service;
@@ -51,20 +51,53 @@ describe("router replies a real router will not give on demand (scripted IGD)", 
     await dir.cleanup();
   });
 
-  it("takes the next free high port on an IGD v1 router when the wanted one is taken (718)", async () => {
+  it("on an IGD v1 router whose wanted port is taken (718), says so and keeps no other port: the pod's address names this one", async () => {
     await useIgd(1);
     igd.mappings.set(9443, { externalPort: 9443, internalClient: "127.0.0.9", internalPort: 80, description: "game console", leaseSeconds: 0 });
     const service = await startService();
-    expect(service.status()).toMatchObject({ state: "mapped", router: { kind: "upnp-igd1" } });
-    expect(service.status().mappings?.[0]).toMatchObject({ externalPort: 9444, internalPort: 8443 });
+    expect(service.status()).toMatchObject({ state: "failed", message: "The router will not forward external port 9443 to this PC: it offered port 9444 instead. The pod's address https://pod.example.org:9443/ uses port 9443, so visitors would find a closed port." });
+    expect(service.status().action?.label).toBe("Allow port 9443 for this PC in the router's UPnP/NAT-PMP settings (many routers refuse ports below 1024), or forward port 9443 to 127.0.0.1:8443 by hand in the router's settings.");
+    expect([...igd.mappings.keys()]).toEqual([9443]);
     expect(igd.mappings.get(9443)?.description).toBe("game console");
   });
 
-  it("asks an IGD v2 router for any free port (AddAnyPortMapping) when the wanted one is taken (718)", async () => {
+  it("on an IGD v2 router, learns the free port from AddAnyPortMapping, gives it back and reports the wanted port as not forwarded", async () => {
     igd.mappings.set(9443, { externalPort: 9443, internalClient: "127.0.0.9", internalPort: 80, description: "game console", leaseSeconds: 0 });
     const service = await startService();
-    expect(service.status().mappings?.[0]).toMatchObject({ externalPort: 9444 });
+    expect(service.status()).toMatchObject({ state: "failed" });
+    expect(service.status().message).toMatch(/^The router will not forward external port 9443 to this PC: it offered port 9444 instead\./);
     expect(igd.callsOf("AddAnyPortMapping")).toHaveLength(1);
+    expect(igd.callsOf("DeletePortMapping").map((c) => c.args.NewExternalPort)).toEqual(["9444"]);
+    expect(service.status().mappings).toBeUndefined();
+  });
+
+  it("reads the mapping back every check interval: a mapping the router forgot is noticed and restored, with both times in the status", async () => {
+    const service = await startService();
+    expect(service.status().checkedAt).toBeLessThanOrEqual(clock.now());
+    expect(service.status().message).toMatch(/^The router forwards port 9443 to 127\.0\.0\.1:8443 \(read back from the router at \d\d:\d\d\); its internet address is 45\.77\.10\.2\.$/);
+    igd.mappings.clear();
+    clock.advance(30_000);
+    await service.settled();
+    const status = service.status();
+    expect(status).toMatchObject({ state: "mapped", interruption: { what: "lost" } });
+    expect(status.interruption!.restoredAt).toBeGreaterThanOrEqual(status.interruption!.at);
+    expect(status.message).toMatch(/The router lost the mapping at \d\d:\d\d; podhost restored it at \d\d:\d\d\.$/);
+    expect(igd.mappings.get(9443)).toMatchObject({ internalPort: 8443, description: "podhost https" });
+  });
+
+  it("says since when the router stopped answering while it is away, and looks again every check interval", async () => {
+    const service = await startService();
+    await igd.stopHttp();
+    clock.advance(30_000);
+    await service.settled();
+    expect(service.status()).toMatchObject({ state: "failed", interruption: { what: "unreachable" } });
+    expect(service.status().message).toMatch(/^The router stopped answering at \d\d:\d\d \(restarting\?\), so the pod is probably unreachable from the internet; podhost looks for it every 30 s\.$/);
+    igd.mappings.clear();
+    await igd.start();
+    clock.advance(30_000);
+    await service.settled();
+    expect(service.status()).toMatchObject({ state: "mapped", interruption: { what: "lost" } });
+    expect(service.status().message).toMatch(/The router lost the mapping at \d\d:\d\d; podhost restored it at \d\d:\d\d\.$/);
   });
 
   it("retries with a permanent lease when the router only takes those (725) and deletes it on stop", async () => {
@@ -148,6 +181,17 @@ describe("router replies a real router will not give on demand (scripted IGD)", 
     await startService();
     expect(igd.mappings.has(7001)).toBe(false);
     expect(igd.mappings.get(7002)?.description).toBe("someone else");
+  });
+
+  it("after a crash, says what the old mapping may still forward while the router cannot be reached, instead of 'not touched'", async () => {
+    await mkdir(join(dir.path, "ports"), { recursive: true });
+    await writeFile(join(dir.path, "ports", "journal.json"), JSON.stringify({ mappings: [{ purpose: "https", externalPort: 7001, internalPort: 8443, internalClient: "127.0.0.1" }] }));
+    await igd.stopHttp();
+    const service = await startService({ upnp: false });
+    expect(service.status()).toMatchObject({ state: "off", leftovers: [{ externalPort: 7001, internalClient: "127.0.0.1", internalPort: 8443 }] });
+    expect(service.status().message).toBe(
+      "An earlier podhost run did not stop cleanly: the router may still forward port 7001 to 127.0.0.1:8443 until its lease ends. podhost removes it as soon as it reaches the router. Opening ports on the router is off. Turn on Settings > Network > \"Open ports on my router automatically\" to let podhost open the pod's port.",
+    );
   });
 
   it("still closes the ports a crashed run opened when the user has since turned port mapping off", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp";
 import { PortsAgent } from "../net/agent-client";
-import { homeAddress, HomeNetwork } from "../net/harness";
+import { HomeNetwork } from "../net/harness";
 
 const proxy = { httpsPort: 8443, httpPort: 8080 };
 
@@ -27,21 +27,14 @@ describe("routers that are not the easy case", () => {
     await dir?.cleanup();
   });
 
-  it("maps on an IGD v1 router that denies ports below 1024 by taking the next free high port", async () => {
-    const agent = await startAgent("v1");
-    const status = await agent.call("start");
-    expect(status).toMatchObject({ state: "mapped", router: { kind: "upnp-igd1" } });
-    expect(status.mappings?.[0]).toMatchObject({ externalPort: 8443, internalPort: 8443, internalClient: homeAddress });
-    expect(await network.upnpcList()).toContainEqual({ externalPort: 8443, internalClient: homeAddress, internalPort: 8443, description: "podhost https" });
-    await agent.call("stop");
-    expect(await network.upnpcList()).toEqual([]);
-  });
-
-  it("falls back to NAT-PMP when the router does not speak UPnP", async () => {
+  it("falls back to NAT-PMP when the router does not speak UPnP, without waiting out the UPnP search", async () => {
     await network.stopRouter();
     await network.startRouter({ upnp: false });
-    const agent = await startAgent("natpmp", 1500, 9443);
+    const agent = await startAgent("natpmp", 10_000, 9443);
+    const started = Date.now();
     const status = await agent.call("start");
+    // The router's SSDP port answers "unreachable" at once: nothing to wait for.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(status, `${JSON.stringify(status)}\n${agent.stderr}`).toMatchObject({ state: "mapped", externalIp: network.wanAddress, router: { kind: "nat-pmp" } });
     expect(status.mappings?.[0]).toMatchObject({ externalPort: 9443, internalPort: 8443 });
     expect(await network.natRules()).toMatch(/dport 9443 dnat ip to 192\.168\.77\.2:8443/);
@@ -54,7 +47,7 @@ describe("routers that are not the easy case", () => {
     await network.stopRouter();
     expect(await network.natRules()).not.toMatch(/dport 9443/);
     await network.startRouter({ upnp: false });
-    const status = await agent.call("advance", { ms: 1800_000 });
+    const status = await agent.call("advance", { ms: 30_000 });
     expect(status.state).toBe("mapped");
     expect(await network.natRules()).toMatch(/dport 9443 dnat ip to 192\.168\.77\.2:8443/);
     await agent.call("stop");

@@ -77,7 +77,7 @@ export class ScriptedIgd {
   async stopHttp(): Promise<void> {
     const http = this.http;
     this.http = undefined;
-    await new Promise((resolve) => http?.close(resolve));
+    if (http) await new Promise((resolve) => http.close(resolve));
   }
 
   async close(): Promise<void> {
