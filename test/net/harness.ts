@@ -163,6 +163,9 @@ export class HomeNetwork {
     return Number(/counter packets (\d+)/.exec(listing)?.[1] ?? NaN);
   }
 
+  /** When miniupnpd last started listening (its NAT-PMP epoch counts from about then). */
+  routerStartedAt = 0;
+
   /** Start miniupnpd and wait until it listens for UPnP (HTTP) and NAT-PMP. */
   async startRouter(changes: Partial<HomeNetworkOptions> = {}): Promise<void> {
     const dir = this.options.dir;
@@ -177,6 +180,7 @@ export class HomeNetwork {
         this.miniupnpdLog += chunk.toString();
         if (/Listening for NAT-PMP/.test(this.miniupnpdLog)) {
           clearTimeout(timer);
+          this.routerStartedAt = Date.now();
           resolve();
         }
       };
