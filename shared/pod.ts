@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { UserErrorInfo } from "./errors";
 import { port } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
+import { installSettings } from "./install";
 
 /** Settings > Pod. `profile` decides which fields matter. */
 export const podSettings = z.object({
@@ -26,6 +27,7 @@ export const podSettings = z.object({
     .default(20_000)
     .describe("How long the pod gets to stop after SIGTERM before podhost kills it (SIGKILL), in milliseconds."),
   managedRedis: z.boolean({ error: "pod.managedRedis is true or false." }).default(false).describe("Start redis-server for the pod (bound to 127.0.0.1, data in podhost's data dir) when none is running."),
+  install: installSettings.prefault({}),
 });
 export type PodSettings = z.infer<typeof podSettings>;
 

@@ -36,12 +36,7 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   plan.lockUrl = url;
 
   const listen = `tcp://127.0.0.1:${port}`;
-  const owned: TomlWrite[] = [
-    { table: ["configuration", "environment"], key: "url", value: url },
-    { table: ["configuration", "environment"], key: "certificate_authorities", value: defaultCaBundle },
-    { table: ["configuration", "environment"], key: "require_ssl", value: true },
-    { table: ["configuration", "server"], key: "listen", value: listen },
-  ];
+  const owned = ownedTomlKeys(url, listen);
   let redisUrl = defaultRedisUrl;
   try {
     // A check (before the first start) looks at what the keys would be, and writes nothing.
@@ -86,6 +81,16 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   return plan;
 }
 
+/** The keys of config/diaspora.toml podhost owns: the installer writes them first, every start again. */
+export function ownedTomlKeys(url: string, listen: string): TomlWrite[] {
+  return [
+    { table: ["configuration", "environment"], key: "url", value: url },
+    { table: ["configuration", "environment"], key: "certificate_authorities", value: defaultCaBundle },
+    { table: ["configuration", "environment"], key: "require_ssl", value: true },
+    { table: ["configuration", "server"], key: "listen", value: listen },
+  ];
+}
+
 type OwnedKeysResult = { text: string; changes: ReturnType<typeof setTomlKeys>["changes"] };
 
 /** What config/diaspora.toml would hold with podhost's keys (from the example when it is missing). */
@@ -96,7 +101,7 @@ async function previewOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedK
 }
 
 /** Creates config/diaspora.toml from the example when missing; writes only when a key changed, keeping the file's mode. */
-async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult> {
+export async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult> {
   const file = join(dir, "config", "diaspora.toml");
   const { existing, ...result } = await previewOwnedKeys(dir, owned);
   if (existing === undefined || result.changes.length > 0) {

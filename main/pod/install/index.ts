@@ -1,0 +1,3 @@
+export { Installer, type InstallerOptions } from "./installer";
+export type { InstallServices } from "./services";
+export type { PodControl } from "./step-context";
