@@ -8,6 +8,7 @@ import { lockReason, readIdentity } from "./identity";
 import { podUrl } from "../../shared/settings";
 import type { LaunchPlan } from "./launch-plan";
 import { planManagedRedis } from "./managed-redis";
+import { managedPostgresConnection, planManagedPostgres, writeDatabaseYml } from "./managed-postgres";
 import { checkPortFree } from "./port-check";
 import { checkAssets, checkCaBundle, checkCheckout, checkDatabase, checkRedis, checkRuby, defaultCaBundle } from "./prerequisites";
 import { httpProbe } from "./probes";
@@ -57,7 +58,16 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
     ENVIRONMENT_CERTIFICATE_AUTHORITIES: defaultCaBundle,
     ENVIRONMENT_REQUIRE_SSL: "true",
   };
-  const checks: Array<Promise<UserErrorInfo | undefined>> = [checkRuby(dir, env), checkDatabase(dir), checkAssets(dir), checkCaBundle(defaultCaBundle)];
+  const checks: Array<Promise<UserErrorInfo | undefined>> = [checkRuby(dir, env), checkAssets(dir), checkCaBundle(defaultCaBundle)];
+  if (settings.pod.managedPostgres) {
+    // Started first, stopped last: the web and workers connect to it through database.yml.
+    const postgres = await planManagedPostgres(dataDir, "diaspora", env);
+    if (postgres.problem) plan.problems.push(postgres.problem);
+    if (postgres.spec) plan.specs.push(postgres.spec);
+    if (options.writeConfig && postgres.spec) await writeDatabaseYml(dir, managedPostgresConnection(dataDir, "diaspora"));
+  } else {
+    checks.push(checkDatabase(dir));
+  }
   if (settings.pod.managedRedis) {
     const redis = await planManagedRedis(dataDir, redisUrl, "environment.redis in config/diaspora.toml", env);
     if (redis.problem) plan.problems.push(redis.problem);
