@@ -12,6 +12,7 @@ import { createPortsService, type PortsService } from "./ports";
 import { createDnsService, type DnsService } from "./dns";
 import { createWebserverService, type WebserverService } from "./webserver";
 import { createDoctor, type Doctor } from "./doctor";
+import { Installer, managedServices, podControl } from "./pod/install";
 
 export interface HostOptions {
   dataDir: string;
@@ -45,6 +46,8 @@ export class Host {
   readonly webserver: WebserverService;
   /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
   readonly doctor: Doctor;
+  /** "Install diaspora* for me" and upgrades: the pod's checkout, built by steps (stops and starts the pod through Host). */
+  readonly installer: Installer;
 
   private constructor(
     private readonly options: HostOptions,
@@ -61,6 +64,15 @@ export class Host {
       portsStatus: () => services.ports.status(),
     });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
+    const env = process.env;
+    this.installer = new Installer({
+      ctx: { dataDir: options.dataDir, log: options.logs.logger("install"), clock: options.clock ?? systemClock },
+      env,
+      services: managedServices(options.dataDir, env, options.clock ?? systemClock),
+      pod: podControl({ startPod: () => this.startPod({ byInstaller: true }), stopPod: () => this.stopPod(), podStatus: () => services.pod.status(), settings: () => settings.settings }),
+      changeSettings: async (changes) => void (await this.changeSettings(changes)),
+    });
+    this.installer.onChange(() => this.queueEmit());
   }
 
   static async open(options: HostOptions): Promise<Host> {
@@ -86,6 +98,7 @@ export class Host {
 
     const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
     for (const notice of settings.notices) host.log.warn(notice);
+    await host.installer.open();
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
     await host.services.dns.start();
@@ -95,7 +108,7 @@ export class Host {
   snapshot(): StatusSnapshot {
     const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: [...this.settings.notices] };
     const { pod, proxy, certs, ports, dns } = this.services;
-    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status() };
+    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status(), install: this.installer.status() };
   }
 
   onStatus(listener: (snapshot: StatusSnapshot) => void): () => void {
@@ -121,7 +134,10 @@ export class Host {
    * a public certificate is asked for once the proxy listens and the ports are settled.
    * Starts and stops run one after the other; a Stop pressed meanwhile wins.
    */
-  async startPod(): Promise<void> {
+  async startPod(options: { byInstaller?: boolean } = {}): Promise<void> {
+    if (!options.byInstaller && this.installer.busy()) {
+      throw new UserError({ code: "install-running", message: `The pod cannot start while podhost is busy: ${this.installer.status().message}`, fix: "Wait until it is done (or cancel it); podhost says so here and in the tray." });
+    }
     const generation = ++this.generation;
     const current = () => generation === this.generation;
     await this.inOrder(async () => {
@@ -180,6 +196,7 @@ export class Host {
 
   /** Daemon exit: everything stopped in order, nothing left running. */
   async close(): Promise<void> {
+    await this.installer.close();
     await this.stopPod();
     await this.services.dns.stop();
     this.statusListeners.clear();
@@ -187,6 +204,7 @@ export class Host {
 
   private async configureAll(): Promise<void> {
     for (const service of Object.values(this.services)) await service.configure(this.settings.settings);
+    await this.installer.configure(this.settings.settings);
     this.queueEmit();
   }
 

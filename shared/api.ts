@@ -8,6 +8,7 @@ import type { CertsStatus } from "./certs";
 import type { PodCheck } from "./pod";
 import type { DoctorReport } from "./doctor";
 import type { PodAddressCheck } from "./ports";
+import type { InstallPlan, InstallStatus, ReleaseInfo, SystemCheck } from "./install";
 import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
 
 /**
@@ -30,6 +31,8 @@ export function command<R>() {
 }
 
 const none = z.object({}).strict();
+/** A release tag like v0.9.1.0 (letters, digits, dots, dashes; never an option for git). */
+const releaseTag = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, "version is a release tag like v0.9.1.0.").optional();
 
 export interface SecretState {
   set: boolean;
@@ -83,6 +86,17 @@ export const commands = {
   "webserver.detect": command<WebServerDetection>()({ params: none, mutates: false, summary: "Which web server holds ports 80/443 on this PC." }),
   "webserver.snippet": command<Snippet>()({ params: webServerSnippetParams, mutates: false, summary: "The config for the user's own web server to forward the pod to podhost." }),
   "webserver.check": command<CheckResult>()({ params: webServerCheckParams, mutates: false, summary: "Request the discovery paths through the user's web server and compare with the pod's own answers." }),
+  "install.plan": command<InstallPlan>()({
+    params: z.object({ kind: z.enum(["install", "upgrade"]).default("install"), version: releaseTag }).strict(),
+    mutates: false,
+    summary: "What an install or upgrade of diaspora* will do, and the disk and time it takes (asks the repository for its releases).",
+  }),
+  "install.checkSystem": command<SystemCheck>()({ params: none, mutates: false, summary: "Check this computer for what diaspora* needs, each missing piece with the command for this OS." }),
+  "install.start": command<InstallStatus>()({ params: z.object({ version: releaseTag }).strict(), mutates: true, summary: "Install diaspora* (the newest stable release, or version) into podhost's data folder." }),
+  "install.upgrade": command<InstallStatus>()({ params: z.object({ version: releaseTag }).strict(), mutates: true, summary: "Upgrade the diaspora* podhost installed: backup, stop, fetch, bundle, migrate, precompile, start, health check; back to the old release on failure." }),
+  "install.retry": command<InstallStatus>()({ params: none, mutates: true, summary: "Run the failed or cancelled install step again, and the ones after it." }),
+  "install.cancel": command<InstallStatus>()({ params: none, mutates: true, summary: "Cancel the running install or upgrade step and undo what it wrote." }),
+  "install.checkReleases": command<ReleaseInfo>()({ params: none, mutates: true, summary: "Ask the repository for diaspora*'s releases now (git ls-remote --tags)." }),
 } as const;
 
 export type Commands = typeof commands;

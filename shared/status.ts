@@ -3,6 +3,7 @@ import type { ProxyStatus } from "./proxy";
 import type { CertsStatus } from "./certs";
 import type { PortsStatus } from "./ports";
 import type { DnsStatus } from "./dns";
+import type { InstallStatus } from "./install";
 import type { ServiceStatus, Tone } from "./service-status";
 
 export interface DaemonStatus {
@@ -22,6 +23,8 @@ export interface StatusSnapshot {
   certs: CertsStatus;
   ports: PortsStatus;
   dns: DnsStatus;
+  /** "Install diaspora* for me" and upgrades: the steps, their progress, the releases seen. */
+  install: InstallStatus;
 }
 
 export const serviceNames = ["pod", "proxy", "certs", "ports", "dns"] as const;

@@ -45,5 +45,12 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "webserver.detect": async () => host.webserver.detect(),
     "webserver.snippet": async (params) => host.webserver.snippet(params),
     "webserver.check": async (params) => host.webserver.check(params),
+    "install.plan": async ({ kind, version }) => host.installer.plan(kind, version),
+    "install.checkSystem": async () => host.installer.checkSystem(),
+    "install.start": async ({ version }) => host.installer.install(version),
+    "install.upgrade": async ({ version }) => host.installer.upgrade(version),
+    "install.retry": async () => host.installer.retry(),
+    "install.cancel": async () => host.installer.cancel(),
+    "install.checkReleases": async () => host.installer.releases.checkNow(),
   };
 }
