@@ -230,6 +230,8 @@ export class Installer {
         step.state = "done";
         step.endedAt = this.options.ctx.clock.now();
         ctx.say(`done in ${Math.round((step.endedAt - step.startedAt) / 1000)} s`);
+        // The step's last lines go out before the next step's output replaces them.
+        this.changed(true);
       } catch (error) {
         await this.stepFailed(ctx, step.id, error);
         return;
