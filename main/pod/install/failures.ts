@@ -24,9 +24,8 @@ const libraryHints: Array<[RegExp, Library, string]> = [
 export function explainFailure(step: StepId, error: unknown, context: { os: OsFamily; dir: string; logFile: string }): UserErrorInfo {
   const text = error instanceof CommandFailed ? error.output : String((error as Error)?.message ?? error);
   const retry = "then press Retry: podhost continues from this step.";
-  const full = /No space left on device|ENOSPC|Disk quota exceeded|could not extend file/i.exec(text);
-  if (full) {
-    return { code: "disk-full", message: `${stepInfo[step].title} failed: the disk holding ${context.dir} is full ("${full[0]}").`, fix: `Free some space on that disk (a diaspora* install needs about 1.5 GB), ${retry}` };
+  if (/No space left on device|ENOSPC|Disk quota exceeded|could not extend file/i.test(text)) {
+    return { code: "disk-full", message: `${stepInfo[step].title} failed: the disk holding ${context.dir} is full (no space left on the device).`, fix: `Free some space on that disk (a diaspora* install needs about 1.5 GB), ${retry}` };
   }
   const ruby = /Your Ruby version is ([\w.-]+), but your Gemfile specified ([^\n]+)/.exec(text);
   if (ruby) {

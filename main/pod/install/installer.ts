@@ -202,6 +202,7 @@ export class Installer {
       delete step.startedAt;
       delete step.endedAt;
     }
+    this.tail = [];
     this.abort = new AbortController();
     this.running = this.runFrom(from, this.abort.signal).finally(() => {
       this.running = undefined;
@@ -269,7 +270,7 @@ export class Installer {
     step.state = cancelled ? "cancelled" : "failed";
     const info: UserErrorInfo = cancelled
       ? { code: "cancelled", message: `"${step.title}" was cancelled; what it had written was undone.`, fix: "Retry continues from this step." }
-      : isUserErrorInfo(error) ? error : explainFailure(id, error, { os: this.os.family, dir: job.dir, logFile: step.logFile ?? "" });
+      : error instanceof UserError ? error.toJSON() : isUserErrorInfo(error) ? error : explainFailure(id, error, { os: this.os.family, dir: job.dir, logFile: step.logFile ?? "" });
     job.failure = { ...info, step: id, ...(step.logFile ? { logFile: step.logFile } : {}) };
     if (!cancelled) ctx.say(`failed: ${info.message}`);
     if (job.kind === "upgrade" && job.rollback) {
