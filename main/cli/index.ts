@@ -15,7 +15,9 @@ const program = new Command("podhost")
   .description("Host a diaspora* pod from this computer.")
   .version(version)
   .addOption(new Option("--data-dir <dir>", "where settings, secrets, logs and state live").env("PODHOST_DATA_DIR").default(defaultDataDir()))
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // podhost's own options (--data-dir, --version) go before the command, so a command may have a --version of its own (`pod install --version TAG`).
+  .enablePositionalOptions();
 
 const dataDir = (): string => program.opts<{ dataDir: string }>().dataDir;
 const client = () => new ControlClient(dataDir());

@@ -50,7 +50,9 @@ export function explainFailure(step: StepId, error: unknown, context: { os: OsFa
   }
   if (error instanceof CommandFailed) {
     const what = [error.command.command.replace(`${context.dir}/`, ""), ...error.command.args].join(" ");
-    return { code: "step-failed", message: `${stepInfo[step].title} failed: ${what} ${error.exitCode === null ? `was killed (${error.signal})` : `exited with code ${error.exitCode}`}.`, fix: `Its full output is in ${context.logFile}; fix what it says, ${retry}` };
+    // The line that says what went wrong, as the program put it (Rails: "PG::Error: ERROR: ...").
+    const said = text.split("\n").reverse().find((line) => /\b(error|fatal)\b/i.test(line) && !/^rake aborted|^StandardError: An error has occurred/.test(line))?.trim();
+    return { code: "step-failed", message: `${stepInfo[step].title} failed: ${what} ${error.exitCode === null ? `was killed (${error.signal})` : `exited with code ${error.exitCode}`}${said ? `: ${said}` : ""}.`, fix: `Its full output is in ${context.logFile}; fix what it says, ${retry}` };
   }
   return { code: "step-failed", message: `${stepInfo[step].title} failed: ${text}`, fix: `The full log is in ${context.logFile}; fix what it says, ${retry}` };
 }
