@@ -29,6 +29,8 @@ const looks: Record<string, FieldLook> = {
   "pod.managedRedis": { label: "Start Redis for the pod when none is running", order: 8 },
   "pod.managedPostgres": { label: "Run the pod's PostgreSQL in podhost's data dir (backed up with the pod)", order: 9 },
   "pod.stopTimeoutMs": { label: "Time to stop before podhost kills it (ms)" },
+  "pod.install.repository": { label: "Where podhost gets diaspora* releases (git)", order: 20 },
+  "pod.install.checkReleases": { label: "Look for new diaspora* releases once a day", order: 21 },
 };
 
 export const podAdvanced = (key: string) => key === "pod.stopTimeoutMs";

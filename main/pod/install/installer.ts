@@ -184,6 +184,7 @@ export class Installer {
       this.abort?.abort();
       await this.running;
     }
+    await this.options.services.stop();
   }
 
   private begin(job: JobRecord): void {
@@ -279,6 +280,8 @@ export class Installer {
       this.changed(true);
       job.failure.rolledBack = await rollBack(this.stepContext(job, new AbortController().signal));
     }
+    // podhost's PostgreSQL and Redis do not outlive the job: Start pod (or a retry) starts them again.
+    await this.options.services.stop().catch((e: unknown) => ctx.say(`stopping PostgreSQL and Redis: ${String(e)}`));
     job.state = cancelled ? "cancelled" : "failed";
     job.endedAt = this.options.ctx.clock.now();
     await this.store.save(job);
