@@ -52,7 +52,8 @@ export function registerPodCommand(program: Command, client: () => ControlClient
     });
 }
 
-const finished = new Set(["done", "failed", "cancelled"]);
+/** Where following stops: the job ended, or waits for the user (it goes on by itself once the setting is there). */
+const finished = new Set(["done", "failed", "cancelled", "waiting"]);
 
 /** Start the job, print every step and its output as status events arrive, until it ends. */
 async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Promise<void> {
@@ -71,7 +72,10 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
     for (const status of [first, (await c.status()).install]) if (printer(status)) resolveEnd(status);
     const last = await ended;
     printer = () => false;
-    if (last.state !== "done") {
+    if (last.state === "waiting") {
+      console.error(`\nThe install waits for ${last.job?.waitingFor}; it goes on by itself once that is set (\`podhost pod retry\` follows it).`);
+      process.exitCode = 1;
+    } else if (last.state !== "done") {
       if (last.job?.failure) console.error(`\n✗ ${describeError(last.job.failure)}${last.job.failure.logFile ? `\n  Full log: ${last.job.failure.logFile}` : ""}${last.job.failure.rolledBack ? `\n  ${last.job.failure.rolledBack}` : ""}`);
       process.exitCode = last.state === "cancelled" ? 130 : 1;
     }
@@ -101,8 +105,7 @@ function progressPrinter(): (status: InstallStatus) => boolean {
     const fresh = newLines(printed, job.outputTail);
     for (const line of fresh) console.log(`    ${line}`);
     printed = job.outputTail;
-    if (job.state === "waiting") console.log(`  waiting for ${job.waitingFor}`);
-    return started && finished.has(job.state);
+    return (started || job.state === "waiting") && finished.has(job.state);
   };
 }
 

@@ -100,10 +100,22 @@ describe("a full disk, and cancelling a step", () => {
     await world?.cleanup();
   });
 
-  it("stops at the gems with 'the disk is full' when they do not fit, and undoes what the step wrote", async () => {
+  it("waits for the pod's domain before writing the configuration, keeps Start pod from starting, and goes on by itself once it is set", async () => {
+    expect((await world.cli("config", "set", "domain", "")).code).toBe(0);
     const run = await world.cli("pod", "install");
     expect(run.code).toBe(1);
+    expect(run.stderr).toContain("The install waits for the pod's domain");
     const { install } = await world.status();
+    expect(install).toMatchObject({ state: "waiting", job: { waitingFor: "the pod's domain (the next setup step, or Settings > Domain & DNS)" } });
+    expect(install.job?.steps.map((s) => s.state)).toEqual(["done", "done", "pending", "pending", "pending", "pending"]);
+    const start = await world.cli("start");
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain("The pod cannot start while podhost is busy: Installing diaspora* v0.9.1.0: waiting for the pod's domain");
+    expect((await world.cli("config", "set", "domain", "pod.example.test")).code).toBe(0);
+  });
+
+  it("stops at the gems with 'the disk is full' when they do not fit, and undoes what the step wrote", async () => {
+    const install = await world.settled();
     expect(install.job?.failure).toMatchObject({ step: "bundle", code: "disk-full" });
     expect(install.job?.failure?.message).toContain(`the disk holding ${world.checkout} is full (no space left on the device).`);
     expect(existsSync(join(world.checkout, "vendor", "bundle"))).toBe(false);

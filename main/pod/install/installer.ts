@@ -172,9 +172,9 @@ export class Installer {
     return this.status();
   }
 
-  /** Whether a job is between its first step and its end (Start pod waits for it). */
+  /** Whether a job is between its first step and its end, or waits for a setting (Start pod waits for it). */
   busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.job?.state === "waiting";
   }
 
   /** Daemon exit: the running step is cancelled and undone. */
