@@ -3,6 +3,7 @@ import type { ProxyStatus } from "./proxy";
 import type { CertsStatus } from "./certs";
 import type { PortsStatus } from "./ports";
 import type { DnsStatus } from "./dns";
+import type { BackupStatus } from "./backup";
 import type { ServiceStatus, Tone } from "./service-status";
 
 export interface DaemonStatus {
@@ -22,9 +23,10 @@ export interface StatusSnapshot {
   certs: CertsStatus;
   ports: PortsStatus;
   dns: DnsStatus;
+  backup: BackupStatus;
 }
 
-export const serviceNames = ["pod", "proxy", "certs", "ports", "dns"] as const;
+export const serviceNames = ["pod", "proxy", "certs", "ports", "dns", "backup"] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 const toneByState: Record<string, Tone> = {
@@ -33,6 +35,7 @@ const toneByState: Record<string, Tone> = {
   degraded: "warn", expiring: "warn", "not-configured": "warn", none: "warn",
   crashed: "error", failed: "error", unsupported: "error",
   stopped: "off", off: "off",
+  "backed-up": "ok", "backing-up": "busy", checking: "busy", restoring: "busy", never: "warn", overdue: "warn",
 };
 
 export function toneOf(status: ServiceStatus): Tone {

@@ -8,6 +8,7 @@ import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { registerBackupCommands } from "./backup";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -169,6 +170,7 @@ dns
   });
 
 registerSetupCommand(program, client);
+registerBackupCommands(program, client);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");

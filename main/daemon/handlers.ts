@@ -45,5 +45,11 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "webserver.detect": async () => host.webserver.detect(),
     "webserver.snippet": async (params) => host.webserver.snippet(params),
     "webserver.check": async (params) => host.webserver.check(params),
+    "backup.setup": async ({ repository, passphrase }) => host.backups.setUp(repository, passphrase),
+    "backup.now": async () => host.services.backup.backupNow("manual"),
+    "backup.cancel": async () => ({ cancelled: host.services.backup.cancel() }),
+    "backup.check": async ({ readPercent }) => host.services.backup.check(readPercent),
+    "backup.list": async () => ({ snapshots: await host.services.backup.list() }),
+    "backup.restore": async ({ snapshotId, podDir, confirmOverRunningPod }) => host.backups.restore(snapshotId, podDir, confirmOverRunningPod),
   };
 }
