@@ -12,6 +12,8 @@ import { createPortsService, type PortsService } from "./ports";
 import { createDnsService, type DnsService } from "./dns";
 import { createWebserverService, type WebserverService } from "./webserver";
 import { createDoctor, type Doctor } from "./doctor";
+import { createBackupService, type BackupService } from "./backup";
+import { BackupFlows } from "./backup/flows";
 import { Installer, managedServices, podControl } from "./pod/install";
 
 export interface HostOptions {
@@ -27,6 +29,7 @@ export interface Services {
   certs: CertsService;
   ports: PortsService;
   dns: DnsService;
+  backup: BackupService;
 }
 
 /**
@@ -46,6 +49,8 @@ export class Host {
   readonly webserver: WebserverService;
   /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
   readonly doctor: Doctor;
+  /** Backups' set-up and restore, which reach across settings, the pod and the backup service. */
+  readonly backups: BackupFlows;
   /** "Install diaspora* for me" and upgrades: the pod's checkout, built by steps (stops and starts the pod through Host). */
   readonly installer: Installer;
 
@@ -64,6 +69,20 @@ export class Host {
       portsStatus: () => services.ports.status(),
     });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
+    this.backups = new BackupFlows({
+      dataDir: options.dataDir,
+      settings,
+      services,
+      log: this.log,
+      applySettings: (changes) => this.changeSettings(changes),
+      reloadSettings: async () => {
+        await settings.reload();
+        options.logs.setSecrets(settings.secrets.all());
+        await this.configureAll();
+      },
+      stopPod: () => this.stopPod(),
+      inOrder: (work) => this.inOrder(work),
+    });
     const env = process.env;
     this.installer = new Installer({
       ctx: { dataDir: options.dataDir, log: options.logs.logger("install"), clock: options.clock ?? systemClock },
@@ -95,20 +114,23 @@ export class Host {
     const pod = createPodService({ ctx: ctx("pod") });
     ports.current = createPortsService({ ctx: ctx("ports"), proxyListeners: () => proxy.listeners() });
     dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
+    const backup = createBackupService({ ctx: ctx("backup"), password: () => secrets.get("backup.password"), openDatabase: () => pod.openDatabase() });
 
-    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
+    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current, backup }, reachable);
     for (const notice of settings.notices) host.log.warn(notice);
     await host.installer.open();
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
     await host.services.dns.start();
+    // So does the backup schedule (once the user turned it on).
+    await host.services.backup.start();
     return host;
   }
 
   snapshot(): StatusSnapshot {
     const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: [...this.settings.notices] };
-    const { pod, proxy, certs, ports, dns } = this.services;
-    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status(), install: this.installer.status() };
+    const { pod, proxy, certs, ports, dns, backup } = this.services;
+    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status(), backup: backup.status(), install: this.installer.status() };
   }
 
   onStatus(listener: (snapshot: StatusSnapshot) => void): () => void {
@@ -167,9 +189,9 @@ export class Host {
     await podStopping;
   }
 
-  private inOrder(work: () => Promise<void>): Promise<void> {
+  private inOrder<T>(work: () => Promise<T>): Promise<T> {
     const next = this.lifecycle.then(work);
-    this.lifecycle = next.catch(() => undefined);
+    this.lifecycle = next.then(() => undefined, () => undefined);
     return next;
   }
 
@@ -189,6 +211,7 @@ export class Host {
 
   /** The explicit "Reset pod identity" flow: the pod's address may change again (a new pod). */
   async resetPodIdentity(): Promise<void> {
+    await this.backups.beforeIdentityReset();
     await this.services.pod.resetIdentity();
     this.log.warn("The pod's identity was reset: its address may change, and it needs a new database.");
     this.queueEmit();
@@ -199,6 +222,7 @@ export class Host {
     await this.installer.close();
     await this.stopPod();
     await this.services.dns.stop();
+    await this.services.backup.stop();
     this.statusListeners.clear();
   }
 

@@ -8,6 +8,7 @@ import type { CertsStatus } from "./certs";
 import type { PodCheck } from "./pod";
 import type { DoctorReport } from "./doctor";
 import type { PodAddressCheck } from "./ports";
+import type { BackupRecord, BackupSetupResult, CheckRecord, RestoreResult, SnapshotInfo } from "./backup";
 import type { InstallPlan, InstallStatus, ReleaseInfo, SystemCheck } from "./install";
 import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
 
@@ -86,6 +87,24 @@ export const commands = {
   "webserver.detect": command<WebServerDetection>()({ params: none, mutates: false, summary: "Which web server holds ports 80/443 on this PC." }),
   "webserver.snippet": command<Snippet>()({ params: webServerSnippetParams, mutates: false, summary: "The config for the user's own web server to forward the pod to podhost." }),
   "webserver.check": command<CheckResult>()({ params: webServerCheckParams, mutates: false, summary: "Request the discovery paths through the user's web server and compare with the pod's own answers." }),
+  "backup.setup": command<BackupSetupResult>()({
+    params: z.object({ repository: z.string().trim().min(1, "repository: give a folder, sftp:user@host:/path, rclone:remote:path or rest:http://host:port/."), passphrase: z.string().optional() }).strict(),
+    mutates: true,
+    summary: "Use a backup repository: a new one (podhost makes the passphrase when none is given, and answers it once) or an existing one opened with its passphrase.",
+  }),
+  "backup.now": command<BackupRecord>()({ params: none, mutates: true, summary: "Back up the pod now; answers when the backup is saved (progress is in the status)." }),
+  "backup.cancel": command<{ cancelled: boolean }>()({ params: none, mutates: true, summary: "Cancel the running backup, check or restore; the repository stays consistent." }),
+  "backup.check": command<CheckRecord>()({
+    params: z.object({ readPercent: z.number().int().min(0).max(100).optional() }).strict(),
+    mutates: true,
+    summary: "Verify the backup repository, reading back part of the data (default: backup.checkReadPercent).",
+  }),
+  "backup.list": command<{ snapshots: SnapshotInfo[] }>()({ params: none, mutates: false, summary: "The pod's backups, newest first: date, size and what each holds." }),
+  "backup.restore": command<RestoreResult>()({
+    params: z.object({ snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, "snapshotId is a snapshot's id (8 to 64 hex digits) from the backup list."), podDir: z.string().optional(), confirmOverRunningPod: z.boolean().default(false) }).strict(),
+    mutates: true,
+    summary: "Restore a backup into this data dir (and the pod's files into podDir); refused over a running pod unless confirmed.",
+  }),
   "install.plan": command<InstallPlan>()({
     params: z.object({ kind: z.enum(["install", "upgrade"]).default("install"), version: releaseTag }).strict(),
     mutates: false,

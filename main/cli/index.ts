@@ -8,6 +8,7 @@ import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { registerBackupCommands } from "./backup";
 import { registerPodCommand } from "./pod";
 
 const version = podhostVersion();
@@ -172,6 +173,7 @@ dns
   });
 
 registerSetupCommand(program, client);
+registerBackupCommands(program, client);
 registerPodCommand(program, client);
 
 async function serve(uiPort: number): Promise<void> {

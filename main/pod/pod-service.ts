@@ -184,6 +184,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
   return {
     async configure(next: Settings) {
       settings = next;
+      // A restore may have brought back the identity lock.
+      lockedUrl = readIdentity(ctx.dataDir)?.url;
       supervisor.setStopTimeout(next.pod.stopTimeoutMs);
       events.changed();
     },

@@ -40,12 +40,12 @@ export interface ManagedPod {
  * `podhost serve` as the unprivileged test user (PostgreSQL refuses root) on a data dir it owns,
  * configured with `settings` first. `dataDir` reuses a folder (a restore's "new computer").
  */
-export async function serveManagedPod(settings: Record<string, unknown>, dataDir?: string): Promise<ManagedPod> {
+export async function serveManagedPod(settings: Record<string, unknown>, dataDir?: string, env: NodeJS.ProcessEnv = {}): Promise<ManagedPod> {
   const user = testUser();
   const dir = dataDir ? { path: dataDir, cleanup: async () => {} } : await ownedTempDir(user);
   await configure(dir.path, settings);
   giveTo(user, dir.path);
-  const served = await servePodhost(dir.path, { HOME: dir.path }, user);
+  const served = await servePodhost(dir.path, { HOME: dir.path, ...env }, user);
   return {
     user,
     dataDir: dir.path,
