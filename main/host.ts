@@ -88,7 +88,7 @@ export class Host {
       ctx: { dataDir: options.dataDir, log: options.logs.logger("install"), clock: options.clock ?? systemClock },
       env,
       services: managedServices(options.dataDir, env, options.clock ?? systemClock),
-      pod: podControl({ startPod: () => this.startPod({ byInstaller: true }), stopPod: () => this.stopPod(), podStatus: () => services.pod.status(), settings: () => settings.settings }),
+      pod: podControl({ startPod: () => this.startPod({ byInstaller: true }), stopPod: () => this.stopPod(), podStatus: () => services.pod.status(), settings: () => settings.settings, backups: services.backup }),
       changeSettings: async (changes) => void (await this.changeSettings(changes)),
     });
     this.installer.onChange(() => this.queueEmit());

@@ -40,8 +40,8 @@ describe("podhost pod upgrade", () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Upgrade diaspora\* v0\.9\.0\.0 to v0\.9\.1\.0/);
     for (const step of ["[1/9] Back up", "[2/9] Stop the pod", "[3/9] Save the database", "[4/9] Get diaspora*", "[6/9] Create the database", "[8/9] Start the pod", "[9/9] Check the pod answers"]) expect(run.stdout).toContain(step);
-    // No backups service in this build yet: the step says so instead of claiming a backup.
-    expect(run.stdout).toContain("no backup was made");
+    // Backups are not set up here: the step says so instead of claiming a backup.
+    expect(run.stdout).toContain("Backups are not set up, so no backup was made");
     const status = await world.status();
     expect(status.install).toMatchObject({ state: "done", releases: { installed: "v0.9.1.0" } });
     expect(status.pod.state).toBe("running");
@@ -51,10 +51,15 @@ describe("podhost pod upgrade", () => {
     expect(world.sql("SELECT count(*) FROM likes")).toBe("0");
   });
 
-  it("goes back to the previous release and the pre-upgrade data when a migration fails", async () => {
+  it("backs up first with podhost's backups, then goes back to the previous release and the pre-upgrade data when a migration fails", async () => {
+    const setup = await world.cli("backup", "setup", "--repository", join(world.root, "backups"));
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
     const before = fingerprint();
     const run = await world.cli("pod", "upgrade", "--to", "v0.9.2.0");
     expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Backed up: snapshot [0-9a-f]{8}\./);
+    const snapshots = JSON.parse((await world.cli("backup", "list", "--json")).stdout) as unknown[];
+    expect(snapshots).toHaveLength(1);
     expect(run.stderr).toContain('column "guid" of relation "users" contains null values');
     const status = await world.status();
     expect(status.install.state).toBe("failed");

@@ -1,3 +1,4 @@
+import { describeError, isUserErrorInfo } from "../../../shared/errors";
 import type { PodStatus } from "../../../shared/pod";
 import type { Settings } from "../../../shared/settings";
 import { fetchAnswer } from "../../webserver/fetch";
@@ -8,8 +9,8 @@ export interface PodControlDeps {
   stopPod(): Promise<void>;
   podStatus(): PodStatus;
   settings(): Settings;
-  /** The backups service, once podhost has one. */
-  backup?: PodControl["backup"];
+  /** The backups service (main/backup): the upgrade's first step. */
+  backups: { status(): { state: string }; backupNow(reason: "manual"): Promise<{ snapshotId: string }> };
 }
 
 /**
@@ -36,6 +37,15 @@ export function podControl(deps: PodControlDeps): PodControl {
         return { ok: false, reason: `nodeinfo did not answer: ${(error as Error).message}` };
       }
     },
-    ...(deps.backup ? { backup: deps.backup } : {}),
+    async backup() {
+      // Without a backup repository the pre-upgrade dump is the only way back: say so, and go on.
+      if (deps.backups.status().state === "off") return { ok: true, message: "Backups are not set up, so no backup was made (set them up on the Backups page to have one before every upgrade). The database dump of step 3 is what a failed upgrade goes back to." };
+      try {
+        const record = await deps.backups.backupNow("manual");
+        return { ok: true, message: `Backed up: snapshot ${record.snapshotId.slice(0, 8)}.` };
+      } catch (error) {
+        return { ok: false, message: isUserErrorInfo(error) ? describeError(error) : String(error) };
+      }
+    },
   };
 }

@@ -18,8 +18,8 @@ export interface PodControl {
   start(): Promise<{ ok: boolean; reason?: string }>;
   /** The pod answers its nodeinfo through podhost's proxy. */
   healthy(): Promise<{ ok: boolean; reason?: string }>;
-  /** A backup of the pod, when podhost has a backup service; undefined: none in this build. */
-  backup?: () => Promise<{ ok: boolean; message: string }>;
+  /** A backup of the pod with podhost's backups (ok and a message saying so when they are not set up). */
+  backup(): Promise<{ ok: boolean; message: string }>;
 }
 
 /** Everything a step may use; its writes go through `journal` so a cancel can undo them. */

@@ -10,10 +10,6 @@ import type { StepContext, StepDefinition } from "./step-context";
 
 const backup: StepDefinition = {
   async run(ctx) {
-    if (!ctx.pod.backup) {
-      ctx.say("This podhost has no backup service yet, so no backup was made. The database dump of step 3 is what a failed upgrade goes back to.");
-      return;
-    }
     const result = await ctx.pod.backup();
     if (!result.ok) throw new UserError({ code: "backup-failed", message: `The backup before the upgrade failed: ${result.message}`, fix: "Fix the backup first (the Backups page says why); podhost upgrades only with a fresh backup." });
     ctx.say(result.message);
