@@ -14,6 +14,8 @@ export const installSettings = z.object({
     .string()
     .trim()
     .min(1, "pod.install.repository must be a git repository URL or path, like https://github.com/diaspora/diaspora.git.")
+    // git would read a leading dash as one of its own options.
+    .refine((v) => !v.startsWith("-"), "pod.install.repository must be a git repository URL or path, like https://github.com/diaspora/diaspora.git (not starting with -).")
     .default(defaultRepository)
     .describe("Where podhost gets diaspora* releases with git (a URL, or a path on this computer)."),
   checkReleases: z

@@ -34,6 +34,11 @@ describe("a failed install step stops there, says why in plain words, and a retr
     // Nothing past the check ran.
     expect(install.job?.steps.filter((s) => s.state !== "pending").map((s) => s.id)).toEqual(["check"]);
     expect(existsSync(join(world.checkout, "config"))).toBe(false);
+    // `podhost pod check` says the same, and fails.
+    const check = await world.cli("pod", "check");
+    expect(check.code, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout).toContain("✗ Ruby 3.3 (the release's .ruby-version): Ruby 3.1.2");
+    expect(check.stdout).toContain("✓ git: git version");
   });
 
   it("stops at the gems when a native build misses its library, naming the package for this OS", async () => {

@@ -12,8 +12,12 @@ import type { StepContext, StepDefinition } from "./step-context";
 import { Waiting } from "./step-context";
 import { checkSystem } from "./system-check";
 
-/** Step 1: the system check; it reads the release's .ruby-version, so it fetches the release's git objects first. */
+/**
+ * Step 1: the system check; it reads the release's .ruby-version, so it fetches the release's git
+ * objects first (kept when the check fails, so Check again does not download them again).
+ */
 const check: StepDefinition = {
+  keepOnFailure: true,
   async run(ctx) {
     const { job, env } = ctx;
     const gitThere = (await output("git", ["--version"], { env })).ok;

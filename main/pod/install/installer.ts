@@ -266,7 +266,8 @@ export class Installer {
     }
     const cancelled = error instanceof Cancelled || ctx.signal.aborted;
     if (cancelled) ctx.say("cancelled: undoing what this step wrote");
-    await undoJournal(job.journal);
+    if (cancelled || !definitionsOf(job)[id]?.keepOnFailure) await undoJournal(job.journal);
+    else await commitJournal(job.journal);
     if (cancelled) await definitionsOf(job)[id]?.undo?.(ctx).catch((e: unknown) => ctx.say(`undo: ${String(e)}`));
     step.state = cancelled ? "cancelled" : "failed";
     const info: UserErrorInfo = cancelled

@@ -47,4 +47,6 @@ export interface StepDefinition {
   run(ctx: StepContext): Promise<void>;
   /** Extra undo on cancel (beyond the journal), e.g. an emptied database. */
   undo?(ctx: StepContext): Promise<void>;
+  /** What the step wrote stays when it fails (only a cancel undoes it): the release the check downloaded. */
+  keepOnFailure?: boolean;
 }
