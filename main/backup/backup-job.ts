@@ -71,13 +71,26 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     let summary: Record<string, unknown> | undefined;
     const allPaths = [...manifest.parts.flatMap((p) => p.paths), paths.staging];
     const args = ["backup", "--json", "--host", snapshotHost, ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    // restic retries a repository that stops answering (for up to 15 minutes): say so while it does.
+    let retryingSince: number | undefined;
     await restic(target, args, "the backup", {
       signal,
       lowPriority: true,
       onJson: (message) => {
         if (message.message_type === "summary") summary = message;
         const values = fromResticStatus(message);
-        if (values) progress.update(values);
+        if (!values) return;
+        if (retryingSince !== undefined && (values.bytesDone ?? 0) > retryingSince) {
+          retryingSince = undefined;
+          progress.phase("Backing up files");
+        }
+        progress.update(values);
+      },
+      onStderrLine: (line) => {
+        if (!/returned error, retrying after/.test(line) || retryingSince !== undefined) return;
+        retryingSince = progress.value.bytesDone ?? 0;
+        progress.phase("The backup repository is not answering; retrying", { ...progress.value });
+        job.log.warn(`The backup repository is not answering; restic retries: ${line}`);
       },
     });
     if (!summary || typeof summary.snapshot_id !== "string") throw new UserError({ code: "backup-failed", message: "restic finished without naming the snapshot it saved, so podhost cannot tell that the backup is complete.", fix: "Run `podhost backup now` again; if it repeats, run `podhost backup check`." });

@@ -31,7 +31,7 @@ export class ProgressMeter {
 
   phase(phase: string, reset: Partial<BackupProgress> = {}): void {
     const { operation, startedAt, unit } = this.current;
-    this.current = { operation, startedAt, unit, phase, ...reset };
+    this.current = { operation, startedAt, unit, ...reset, phase };
     this.rateSample = undefined;
     this.flush();
   }
