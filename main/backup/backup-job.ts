@@ -70,7 +70,8 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     progress.phase("Backing up files", { bytesDone: 0, itemsDone: 0 });
     let summary: Record<string, unknown> | undefined;
     const allPaths = [...manifest.parts.flatMap((p) => p.paths), paths.staging];
-    const args = ["backup", "--json", "--host", snapshotHost, ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    // The snapshot's time is podhost's clock (retention counts days by it).
+    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
     // restic retries a repository that stops answering (for up to 15 minutes): say so while it does.
     let retryingSince: number | undefined;
     await restic(target, args, "the backup", {
@@ -127,4 +128,11 @@ async function customDump(settings: Settings, file: string, signal: AbortSignal)
 
 export function cancelled(): UserError {
   return new UserError({ code: "backup-cancelled", message: "The backup was cancelled; the repository is left as it was before, and the last good backup still stands." });
+}
+
+/** "2026-05-04 03:00:00" in local time, as `restic backup --time` reads it. */
+function resticTime(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
