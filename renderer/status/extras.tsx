@@ -5,6 +5,7 @@ import { NetworkDetails } from "../network/NetworkDetails";
 import { PodDetails } from "../pod/PodDetails";
 import { ProxyDetails } from "../proxy/ProxyDetails";
 import { CertDetails } from "../certs/CertDetails";
+import { BackupCardProgress } from "../backup/BackupProgress";
 
 /**
  * Extension point: capability widgets shown inside a service's card on the Status page, after
@@ -22,4 +23,5 @@ export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusE
   dns: [DomainDetails],
   ports: [NetworkDetails],
   certs: [CertDetails],
+  backup: [BackupCardProgress],
 };
