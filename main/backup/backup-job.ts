@@ -70,14 +70,28 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     progress.phase("Backing up files", { bytesDone: 0, itemsDone: 0 });
     let summary: Record<string, unknown> | undefined;
     const allPaths = [...manifest.parts.flatMap((p) => p.paths), paths.staging];
-    const args = ["backup", "--json", "--host", snapshotHost, ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    // The snapshot's time is podhost's clock (retention counts days by it).
+    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    // restic retries a repository that stops answering (for up to 15 minutes): say so while it does.
+    let retryingSince: number | undefined;
     await restic(target, args, "the backup", {
       signal,
       lowPriority: true,
       onJson: (message) => {
         if (message.message_type === "summary") summary = message;
         const values = fromResticStatus(message);
-        if (values) progress.update(values);
+        if (!values) return;
+        if (retryingSince !== undefined && (values.bytesDone ?? 0) > retryingSince) {
+          retryingSince = undefined;
+          progress.phase("Backing up files");
+        }
+        progress.update(values);
+      },
+      onStderrLine: (line) => {
+        if (!/returned error, retrying after/.test(line) || retryingSince !== undefined) return;
+        retryingSince = progress.value.bytesDone ?? 0;
+        progress.phase("The backup repository is not answering; retrying", { ...progress.value });
+        job.log.warn(`The backup repository is not answering; restic retries: ${line}`);
       },
     });
     if (!summary || typeof summary.snapshot_id !== "string") throw new UserError({ code: "backup-failed", message: "restic finished without naming the snapshot it saved, so podhost cannot tell that the backup is complete.", fix: "Run `podhost backup now` again; if it repeats, run `podhost backup check`." });
@@ -114,4 +128,11 @@ async function customDump(settings: Settings, file: string, signal: AbortSignal)
 
 export function cancelled(): UserError {
   return new UserError({ code: "backup-cancelled", message: "The backup was cancelled; the repository is left as it was before, and the last good backup still stands." });
+}
+
+/** "2026-05-04 03:00:00" in local time, as `restic backup --time` reads it. */
+function resticTime(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }

@@ -31,7 +31,7 @@ export class ProgressMeter {
 
   phase(phase: string, reset: Partial<BackupProgress> = {}): void {
     const { operation, startedAt, unit } = this.current;
-    this.current = { operation, startedAt, unit, phase, ...reset };
+    this.current = { operation, startedAt, unit, ...reset, phase };
     this.rateSample = undefined;
     this.flush();
   }
@@ -48,6 +48,8 @@ export class ProgressMeter {
         if (next.bytesTotal !== undefined && next.bytesPerSecond > 0 && values.secondsLeft === undefined) {
           next.secondsLeft = Math.max(0, Math.round((next.bytesTotal - next.bytesDone) / next.bytesPerSecond));
         }
+        // The rate follows the last few seconds, not the whole job (a slow start would skew it for good).
+        if (seconds >= 5) this.rateSample = { at: now, bytes: next.bytesDone };
       }
     }
     this.current = next;

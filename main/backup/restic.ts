@@ -35,6 +35,9 @@ export interface ResticOptions {
   lowPriority?: boolean;
 }
 
+/** How long a cancelled restic gets to remove its lock before it is killed. */
+const cancelGraceMs = 10_000;
+
 /** restic: RESTIC_BINARY, then the PATH, then a copy shipped in podhost's resources (packaged apps). */
 export function resticBinary(env: NodeJS.ProcessEnv): string {
   if (env.RESTIC_BINARY) return env.RESTIC_BINARY;
@@ -101,7 +104,13 @@ export function runRestic(target: ResticTarget, args: string[], options: ResticO
         stderr = (stderr + line + "\n").slice(-20_000);
       }
     });
-    const abort = () => child.kill("SIGINT");
+    // restic answers SIGINT by removing its lock; with the repository gone it would retry that for minutes.
+    // A lock left behind is stale once restic is gone, and the next run removes it.
+    let killer: NodeJS.Timeout | undefined;
+    const abort = () => {
+      child.kill("SIGINT");
+      killer = setTimeout(() => child.kill("SIGKILL"), cancelGraceMs);
+    };
     options.signal?.addEventListener("abort", abort, { once: true });
     if (options.signal?.aborted) abort();
     child.once("error", (error) => {
@@ -109,6 +118,7 @@ export function runRestic(target: ResticTarget, args: string[], options: ResticO
       reject(error);
     });
     child.once("close", (code, signal) => {
+      clearTimeout(killer);
       options.signal?.removeEventListener("abort", abort);
       resolve({ code, signal, stdout: stdout + pending, stderr: stderr + pendingErr });
     });

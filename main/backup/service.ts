@@ -108,6 +108,7 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
       const record = await runBackup(job, options.openDatabase);
       sizes.set(record.snapshotId, { totalBytes: record.totalBytes, files: record.files });
       await remember({ lastSuccess: record, lastFailure: undefined });
+      watchOverdue();
       ctx.log.info(`Backup ${record.snapshotId} saved: ${record.files} files, ${record.totalBytes} bytes (${record.bytesAdded} new) in ${Math.round(record.durationMs / 1000)} s.`);
       return record;
     });
@@ -211,7 +212,17 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
     plan();
   }
 
+  /** The moment the last good backup becomes "overdue" changes the status without any event: wake up for it. */
+  let overdueTimer: { cancel(): void } | undefined;
+  function watchOverdue(): void {
+    overdueTimer?.cancel();
+    overdueTimer = undefined;
+    const at = memory.lastSuccess ? memory.lastSuccess.at + overdueAfterMs + 1 : undefined;
+    if (running && at !== undefined && at > ctx.clock.now()) overdueTimer = ctx.clock.setTimeout(() => events.changed(), at - ctx.clock.now());
+  }
+
   function plan(): void {
+    watchOverdue();
     timer?.cancel();
     timer = undefined;
     if (!running || !settings?.backup.enabled || !ready()) return events.changed();
@@ -265,6 +276,7 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
     },
     async stop() {
       running = false;
+      overdueTimer?.cancel();
       timer?.cancel();
       timer = undefined;
       job?.controller.abort();

@@ -16,6 +16,7 @@ export function notificationsFor(before: StatusSnapshot | undefined, after: Stat
   if (before.pod.state !== "crashed" && after.pod.state === "crashed") out.push({ title: "Your pod stopped", body: after.pod.message });
   if (before.certs.state !== "expiring" && after.certs.state === "expiring") out.push({ title: "The pod's certificate expires soon", body: after.certs.message });
   if (before.dns.state !== "failed" && after.dns.state === "failed") out.push({ title: "Dynamic DNS stopped", body: after.dns.message });
+  if (before.backup && after.backup && before.backup.state !== after.backup.state && (after.backup.state === "overdue" || after.backup.state === "failed")) out.push({ title: after.backup.state === "failed" ? "A backup of your pod failed" : "Your pod has not been backed up for days", body: after.backup.message });
   const update = after.dns.lastUpdate;
   if (update && update.at !== before.dns.lastUpdate?.at && update.outcome === "accepted" && update.previous && update.sent) {
     // A new address also matters to certificates and to other pods: say it, once.

@@ -214,6 +214,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
       maintenance = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
       await previous;
       try {
+        // A podhost that was killed may have left the pod's PostgreSQL running: reap it as a start would.
+        if (!running && ["stopped", "crashed"].includes(supervisor.state())) await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
         const database = await openPodDatabase(current, ctx.dataDir, options.env, running);
         if (!database) done();
         return database && { ...database, release: () => database.release().finally(done) };

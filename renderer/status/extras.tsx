@@ -5,6 +5,7 @@ import { NetworkDetails } from "../network/NetworkDetails";
 import { PodDetails } from "../pod/PodDetails";
 import { ProxyDetails } from "../proxy/ProxyDetails";
 import { CertDetails } from "../certs/CertDetails";
+import { BackupCardProgress } from "../backup/BackupProgress";
 import { InstallStatusDetails } from "../install/InstallStatusDetails";
 
 /**
@@ -23,4 +24,5 @@ export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusE
   dns: [DomainDetails],
   ports: [NetworkDetails],
   certs: [CertDetails],
+  backup: [BackupCardProgress],
 };

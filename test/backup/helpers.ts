@@ -4,6 +4,7 @@ import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BackupStatus } from "../../shared/backup";
 import type { StatusSnapshot } from "../../shared/status";
+import { ControlClient } from "../../main/cli/client";
 import { fakeCheckout } from "../pod/fake-checkout";
 import { standInPod } from "../pod/helpers";
 import { podhost, type CliResult } from "../helpers/podhost";
@@ -67,10 +68,28 @@ export async function hashTree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-export async function status(dataDir: string): Promise<StatusSnapshot> {
-  const result = await podhost(dataDir, ["status", "--json"]);
-  if (result.code !== 0) throw new Error(`podhost status failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as StatusSnapshot;
+/** The daemon's status over its local socket (as the CLI reads it, without a process per look). */
+export function status(dataDir: string): Promise<StatusSnapshot> {
+  return new ControlClient(dataDir).status();
+}
+
+/**
+ * SIGKILL for the daemon and the backup programs it runs right now (restic, pg_dump): podhost
+ * killed mid-job. The pod's own processes are left running, orphaned, as they would be.
+ */
+export function killDaemonHard(daemonPid: number): void {
+  const children = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(daemonPid)], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm]) => comm === "restic" || comm === "pg_dump")
+    .map(([pid]) => Number(pid));
+  for (const pid of [daemonPid, ...children]) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 export async function startPod(dataDir: string): Promise<StatusSnapshot> {
@@ -105,11 +124,16 @@ export function podhostWithInput(dataDir: string, args: string[], input: string)
 }
 const cliPath = new URL("../../bin/podhost.js", import.meta.url).pathname;
 
+/** The test's own restic takes the passphrase from its environment (podhost never does). */
+export function resticEnv(repository: string, passphrase: string): NodeJS.ProcessEnv {
+  return { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: passphrase, RESTIC_CACHE_DIR: "/tmp/podhost-test-restic-cache" };
+}
+
 /** restic run by the test itself (the trusted peer), with the passphrase on stdin. */
 export function resticAs(repository: string, passphrase: string, args: string[]): { code: number; out: string } {
   try {
-    const out = execFileSync(restic, args, { input: `${passphrase}\n`, env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_CACHE_DIR: "/tmp/podhost-test-restic-cache" }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
-    return { code: 0, out: out.replace(/^reading repository password from stdin\n/, "") };
+    const out = execFileSync(restic, args, { env: resticEnv(repository, passphrase), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, out };
   } catch (error) {
     const failed = error as { status?: number; stdout?: string; stderr?: string };
     return { code: failed.status ?? 1, out: `${failed.stdout ?? ""}${failed.stderr ?? ""}` };

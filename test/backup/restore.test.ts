@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { addPost, readPosts, serveManagedPod, type ManagedPod } from "../helpers/managed-pod";
 import { podhost } from "../helpers/podhost";
 import { ownedTempDir, testUser } from "../helpers/unprivileged";
+import { ControlClient } from "../../main/cli/client";
 import { diasporaSettings, hashTree, podhostWithInput, postsCheckout, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
 
 /**
@@ -20,6 +21,7 @@ describe("backup and restore onto a new computer", () => {
   let repository: string;
   let passphrase: string;
   let settings: Record<string, unknown>;
+  const firstSnapshot = () => (JSON.parse(resticAs(repository, passphrase, ["snapshots", "--json"]).out) as Array<{ id: string }>)[0]!.id;
   const before: { posts?: unknown; uploads?: Record<string, string>; identity?: string; certs?: Record<string, string>; config?: Record<string, string> } = {};
 
   beforeAll(async () => {
@@ -100,5 +102,26 @@ describe("backup and restore onto a new computer", () => {
     expect(await readFile(join(newPod!.dataDir, "pod", "identity.json"), "utf8")).toBe(before.identity);
     // The local CA and the served certificate are the old ones: devices that trusted the CA still do.
     expect(await hashTree(join(newPod!.dataDir, "certs"))).toEqual(before.certs);
+  });
+
+  it("refuses to restore over the running pod unless confirmed, and backs the pod up first when confirmed", async () => {
+    const count = () => (JSON.parse(resticAs(repository, passphrase, ["snapshots", "--json"]).out) as unknown[]).length;
+    const before = count();
+    const refused = await podhost(newPod!.dataDir, ["restore"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/The pod is running/);
+    expect(count()).toBe(before);
+    const confirmed = await podhost(newPod!.dataDir, ["restore", "--yes", "--snapshot", firstSnapshot()]);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(count()).toBe(before + 1);
+    expect((await status(newPod!.dataDir)).pod.state).toBe("stopped");
+  });
+
+  it("backs up the old pod before its identity is reset", async () => {
+    const count = () => (JSON.parse(resticAs(repository, passphrase, ["snapshots", "--json"]).out) as unknown[]).length;
+    const before = count();
+    await new ControlClient(newPod!.dataDir).call("pod.resetIdentity", {});
+    expect(count()).toBe(before + 1);
+    expect((await status(newPod!.dataDir)).pod.lockedUrl).toBeUndefined();
   });
 });
