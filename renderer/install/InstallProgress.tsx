@@ -59,7 +59,7 @@ export function InstallProgress({ status }: { status: InstallStatus }) {
       ) : null}
       {failedAtCheck && job.check ? <SystemCheckList check={job.check} /> : null}
       <div className="button-row">
-        {job.state === "running" ? <CommandButton command="install.cancel" label="Cancel" /> : null}
+        {job.state === "running" || job.state === "waiting" ? <CommandButton command="install.cancel" label="Cancel" /> : null}
         {(job.state === "failed" || job.state === "cancelled") && !job.failure?.rolledBack && job.kind === "install" ? (
           <CommandButton command="install.retry" label={failedAtCheck ? "Check again" : job.state === "cancelled" ? "Continue" : `Retry from "${job.steps.find((s) => s.id === job.failure?.step)?.title ?? ""}"`} primary />
         ) : null}

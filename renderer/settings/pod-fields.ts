@@ -14,6 +14,8 @@ const onlyFor: Record<string, "diaspora" | "custom"> = {
   "pod.env": "custom",
   "pod.socketPath": "custom",
   "pod.healthUrl": "custom",
+  "pod.install.repository": "diaspora",
+  "pod.install.checkReleases": "diaspora",
 };
 
 const looks: Record<string, FieldLook> = {

@@ -130,6 +130,10 @@ export class Installer {
     const settings = this.requireSettings();
     this.refuseWhileRunning();
     const { repository } = settings.pod.install;
+    const installed = this.releases.info().installed;
+    if (installed && existsSync(this.checkoutDir())) {
+      throw new UserError({ code: "already-installed", message: `podhost installed diaspora* ${installed} in ${this.checkoutDir()} already.`, fix: "To move to another release, upgrade it (podhost pod upgrade, or Settings > Pod)." });
+    }
     const tag = await this.releases.choose(repository, version);
     this.begin(newJob("install", tag, this.checkoutDir(), repository, installStepIds, this.options.ctx.clock.now()));
     return this.status();
@@ -164,6 +168,15 @@ export class Installer {
 
   /** Stop the running step (its whole process group) and undo what it wrote; an upgrade goes back to where it started. */
   async cancel(): Promise<InstallStatus> {
+    if (this.job?.state === "waiting" && !this.running) {
+      // Nothing of the waiting step has run yet: there is nothing to undo.
+      this.job.state = "cancelled";
+      this.job.failure = { code: "cancelled", step: this.job.steps.find((s) => s.state === "pending")!.id, message: "The install was cancelled while it waited; nothing of that step had run.", fix: "Continue runs it." };
+      delete this.job.waitingFor;
+      await this.store.save(this.job);
+      this.changed(true);
+      return this.status();
+    }
     if (!this.job || !this.running) throw new UserError({ code: "nothing-running", message: "No install or upgrade is running.", fix: "Nothing to cancel." });
     this.job.state = "cancelling";
     this.changed(true);
