@@ -91,7 +91,7 @@ describe("Settings > Pod and the Pod card, with the stand-in pod", () => {
     await expect(podSection().locator('[data-key="pod.stopTimeoutMs"]').isVisible()).resolves.toBe(true);
 
     await profile.selectOption({ label: "diaspora*" });
-    expect(await shownKeys()).toEqual(["pod.dir", "pod.managedRedis", "pod.port", "pod.profile", "pod.stopTimeoutMs"]);
+    expect(await shownKeys()).toEqual(["pod.dir", "pod.install.checkReleases", "pod.install.repository", "pod.managedPostgres", "pod.managedRedis", "pod.port", "pod.profile", "pod.stopTimeoutMs"]);
     await expect(podSection().getByLabel("diaspora* folder (your checkout)").count()).resolves.toBe(1);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await profile.selectOption("custom");
