@@ -50,7 +50,7 @@ describe("podhost pod install: from nothing to a running diaspora*", () => {
     expect(text).toContain("## DO NOT CHANGE THIS AFTER INITIAL SETUP!");
     const toml = parse(text) as { configuration: { environment: Record<string, unknown>; server: Record<string, unknown> } };
     expect(toml.configuration.environment).toMatchObject({ url: `https://pod.example.test:${world.settings["proxy.httpsPort"]}/`, require_ssl: true, certificate_authorities: "/etc/ssl/certs/ca-certificates.crt" });
-    expect(toml.configuration.server).toMatchObject({ listen: `tcp://127.0.0.1:${world.settings["pod.port"]}`, rails_environment: "production" });
+    expect(toml.configuration.server).toMatchObject({ listen: `tcp://127.0.0.1:${world.settings["pod.port"]}`, rails_environment: "production", sidekiq_workers: 1 });
     const database = await readFile(join(world.checkout, "config", "database.yml"), "utf8");
     expect(database).toContain(`host: "${join(world.dataDir, "postgres", "run")}"`);
     expect(await readFile(join(world.checkout, ".bundle", "config"), "utf8")).toBe('---\nBUNDLE_DEPLOYMENT: "true"\nBUNDLE_WITHOUT: "development:test:mysql"\n');

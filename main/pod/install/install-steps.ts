@@ -77,7 +77,7 @@ const configure: StepDefinition = {
     const toml = join(job.dir, "config", "diaspora.toml");
     const database = join(job.dir, "config", "database.yml");
     for (const path of [toml, database, `${database}.before-podhost`]) await ctx.journal(path);
-    const { changes } = await writeOwnedKeys(job.dir, [...ownedTomlKeys(url, `tcp://127.0.0.1:${settings.pod.port}`), { table: ["configuration", "server"], key: "rails_environment", value: "production" }]);
+    const { changes } = await writeOwnedKeys(job.dir, [...ownedTomlKeys(url, `tcp://127.0.0.1:${settings.pod.port}`), { table: ["configuration", "server"], key: "rails_environment", value: "production" }, { table: ["configuration", "server"], key: "sidekiq_workers", value: 1 }]);
     for (const change of changes) ctx.say(`config/diaspora.toml: ${change.key} = ${change.to}`);
     await ctx.services.writeDatabaseConfig(job.dir);
     ctx.say("config/database.yml: podhost's own PostgreSQL (unix socket in the data folder)");
