@@ -75,7 +75,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     let summary: Record<string, unknown> | undefined;
     const allPaths = [...manifest.parts.flatMap((p) => p.paths), paths.staging];
     // The snapshot's time is podhost's clock (retention counts days by it).
-    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), "--", ...allPaths];
     // restic retries a repository that stops answering (for up to 15 minutes): say so while it does.
     let retryingSince: number | undefined;
     await restic(target, args, "the backup", {
