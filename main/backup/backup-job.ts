@@ -36,11 +36,12 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
   const { target, settings, dataDir, progress, signal } = job;
   const started = job.now();
   const paths = backupPaths(dataDir);
-  progress.phase("Opening the backup repository");
-  // Only stale locks (their process is gone) are removed; a live one makes the backup wait for nothing and fail clearly.
-  await restic(target, ["unlock"], "opening the backup repository", { signal });
   await rm(paths.staging, { recursive: true, force: true });
   await mkdir(paths.staging, { recursive: true, mode: 0o700 });
+  // Locks left by an interrupted run of ours are removed while the database is dumped (only stale
+  // ones: their process is gone); a wrong passphrase or a missing repository shows there too.
+  const unlocked = restic(target, ["unlock"], "opening the backup repository", { signal });
+  unlocked.catch(() => {});
   try {
     const manifest: BackupManifest = { version: 1, createdAt: new Date(started).toISOString(), dataDir, profile: settings.pod.profile, parts: [] };
     if (settings.pod.profile === "diaspora" && settings.pod.dir) manifest.podDir = settings.pod.dir;
@@ -49,11 +50,13 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     progress.phase("Dumping the pod's database");
     const database = await openDatabase();
     if (database) {
+      const dumpStarted = job.now();
       try {
         await dumpDatabase(database, join(paths.staging, "database.pgdump"), signal);
       } finally {
         await database.release();
       }
+      job.log.info(`Dumped the pod's database in ${((job.now() - dumpStarted) / 1000).toFixed(1)} s.`);
       manifest.database = { kind: database.kind, name: database.connection.database, user: database.connection.user, file: "database.pgdump" };
       tags.push("part:database");
     }
@@ -62,6 +65,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
       manifest.customDump = "custom-dump";
       tags.push("part:custom-dump");
     }
+    await unlocked;
     manifest.parts = planParts(settings, dataDir);
     for (const part of manifest.parts) tags.push(`part:${part.part}`);
     await writeFileSafely(join(paths.staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
@@ -71,7 +75,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     let summary: Record<string, unknown> | undefined;
     const allPaths = [...manifest.parts.flatMap((p) => p.paths), paths.staging];
     // The snapshot's time is podhost's clock (retention counts days by it).
-    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), ...allPaths];
+    const args = ["backup", "--json", "--host", snapshotHost, "--time", resticTime(started), ...tags.flatMap((t) => ["--tag", t]), "--", ...allPaths];
     // restic retries a repository that stops answering (for up to 15 minutes): say so while it does.
     let retryingSince: number | undefined;
     await restic(target, args, "the backup", {
@@ -96,6 +100,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     });
     if (!summary || typeof summary.snapshot_id !== "string") throw new UserError({ code: "backup-failed", message: "restic finished without naming the snapshot it saved, so podhost cannot tell that the backup is complete.", fix: "Run `podhost backup now` again; if it repeats, run `podhost backup check`." });
     const num = (key: string) => (typeof summary![key] === "number" ? (summary![key] as number) : 0);
+    job.log.info(`restic stored the snapshot in ${num("total_duration").toFixed(1)} s: ${num("files_new")} new, ${num("files_changed")} changed and ${num("files_unmodified")} unchanged files.`);
     return { at: started, snapshotId: summary.snapshot_id, totalBytes: num("total_bytes_processed"), files: num("total_files_processed"), bytesAdded: num("data_added"), durationMs: job.now() - started };
   } finally {
     await rm(paths.staging, { recursive: true, force: true });

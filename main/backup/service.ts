@@ -131,8 +131,9 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
         },
       });
       if (job.signal.aborted) throw new UserError({ code: "backup-cancelled", message: "The check was cancelled; the repository is unchanged." });
-      const reachable = run.code === 0 || /error|Fatal/i.test(run.stderr + run.stdout);
-      if (!reachable || /Fatal:/.test(run.stderr)) throw new UserError(describeResticFailure(run, "the check", job.target.repository));
+      // restic ends a check that found damage with "Fatal: repository contains errors"; any other failure is about reaching the repository.
+      const damaged = /repository contains errors/.test(run.stderr);
+      if (run.code !== 0 && !damaged) throw new UserError(describeResticFailure(run, "the check", job.target.repository));
       const ok = run.code === 0;
       const record: CheckRecord = { at: ctx.clock.now(), ok, readPercent: percent, message: ok ? `The repository is intact (read back ${percent}% of the data).` : `The check found damage: ${(run.stdout + run.stderr).trim().split("\n").slice(-3).join(" ")}` };
       await remember({ lastCheck: record });

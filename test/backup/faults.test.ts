@@ -8,7 +8,7 @@ import { podhost, servePodhost } from "../helpers/podhost";
 import { freePort } from "../helpers/ports";
 import { waitFor } from "../helpers/temp";
 import { giveTo, ownedTempDir, testUser } from "../helpers/unprivileged";
-import { backupProgressed, killDaemonHard, rclone, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
+import { backupProgressed, killDaemonHard, reaped, rclone, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
 
 /**
  * What goes wrong with backups at home: podhost killed halfway, a full USB disk, a backup
@@ -49,18 +49,19 @@ describe("podhost killed in the middle of a backup", () => {
     giveTo(user, uploads);
     void backupInBackground(pod.dataDir);
     await backupProgressed(pod.dataDir, 1);
-    killDaemonHard(pod.served.child.pid!);
-    await waitFor("the daemon to be gone", () => pod.served.child.exitCode !== null || pod.served.child.signalCode !== null);
+    const killed = killDaemonHard(pod.served.child.pid!);
+    expect(killed.length, "the daemon and its restic").toBe(2);
+    await waitFor("the killed daemon and restic to be reaped", () => reaped(killed));
     const locks = resticAs(repository, passphrase, ["list", "locks", "--no-lock"]);
     expect(locks.out.trim().split("\n").filter(Boolean).length, "a lock left by the killed restic").toBeGreaterThan(0);
 
     pod.served = await servePodhost(pod.dataDir, { HOME: pod.dataDir }, user);
     const again = await podhost(pod.dataDir, ["backup", "now"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(resticAs(repository, passphrase, ["list", "locks", "--no-lock"]).out.trim(), execFileSync("ps", ["-eo", "pid,ppid,stat,etime,user,comm"], { encoding: "utf8" }).split("\n").filter((l) => /restic|PID/.test(l)).join("\n")).toBe("");
     const check = resticAs(repository, passphrase, ["check", "--read-data"]);
     expect(check.code, check.out).toBe(0);
     expect(check.out).toMatch(/no errors were found/);
-    expect(resticAs(repository, passphrase, ["list", "locks", "--no-lock"]).out.trim()).toBe("");
   });
 });
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BackupStatus } from "../../shared/backup";
@@ -77,7 +78,7 @@ export function status(dataDir: string): Promise<StatusSnapshot> {
  * SIGKILL for the daemon and the backup programs it runs right now (restic, pg_dump): podhost
  * killed mid-job. The pod's own processes are left running, orphaned, as they would be.
  */
-export function killDaemonHard(daemonPid: number): void {
+export function killDaemonHard(daemonPid: number): number[] {
   const children = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(daemonPid)], { encoding: "utf8" })
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
@@ -90,6 +91,12 @@ export function killDaemonHard(daemonPid: number): void {
       // Already gone.
     }
   }
+  return [daemonPid, ...children];
+}
+
+/** Gone from the process table, not just dead: restic counts a zombie's lock as held (kill(pid, 0) still succeeds). */
+export function reaped(pids: number[]): boolean {
+  return pids.every((pid) => !existsSync(`/proc/${pid}`));
 }
 
 export async function startPod(dataDir: string): Promise<StatusSnapshot> {

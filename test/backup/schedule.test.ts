@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdir, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createBackupService, type BackupService } from "../../main/backup";
 import { nextDailyRun } from "../../main/backup/schedule";
@@ -83,6 +84,23 @@ describe("the backup schedule", () => {
     clock.advance(3 * 24 * hour + hour);
     expect(service.status()).toMatchObject({ state: "overdue", action: { command: "backup.now" } });
     expect(service.status().message).toMatch(/^No backup for 3 days/);
+  });
+
+  it("says the check found damage when a pack in the repository was corrupted", async () => {
+    await service.configure(settingsWith({ "backup.enabled": false }));
+    await service.start();
+    await service.backupNow("manual");
+    expect((await service.check(100)).ok).toBe(true);
+    const packs = execFileSync("find", [join(repository, "data"), "-type", "f"], { encoding: "utf8" }).trim().split("\n");
+    for (const pack of packs) {
+      const bytes = await readFile(pack);
+      const at = bytes.length - 40;
+      bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+      await writeFile(pack, bytes);
+    }
+    await expect(service.check(100)).rejects.toThrow(/The check found damage/);
+    expect(service.status().lastCheck).toMatchObject({ ok: false, readPercent: 100 });
+    expect(service.status()).toMatchObject({ state: "failed", message: expect.stringMatching(/found damage/) });
   });
 
   it("makes up a daily backup missed while the computer was off, soon after podhost is back", () => {
