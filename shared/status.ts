@@ -25,8 +25,8 @@ export interface StatusSnapshot {
   ports: PortsStatus;
   dns: DnsStatus;
   backup: BackupStatus;
-  /** "Install diaspora* for me" and upgrades: the steps, their progress, the releases seen. */
-  install: InstallStatus;
+  /** "Install diaspora* for me" and upgrades: the steps, their progress, the releases seen (absent from daemons before it). */
+  install?: InstallStatus;
 }
 
 export const serviceNames = ["pod", "proxy", "certs", "ports", "dns", "backup"] as const;

@@ -60,7 +60,7 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
   let printer = progressPrinter();
   let resolveEnd: (status: InstallStatus) => void = () => {};
   const ended = new Promise<InstallStatus>((resolve) => (resolveEnd = resolve));
-  const stopFollowing = await c.follow({ status: (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install) });
+  const stopFollowing = await c.follow({ status: (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install!) });
   const onInterrupt = () => {
     console.log("\nCancelling the running step…");
     void c.call("install.cancel", {}).catch(() => undefined);
@@ -69,7 +69,7 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
   try {
     const first = await begin();
     // A job can end before the first event about it arrives: read the status once more.
-    for (const status of [first, (await c.status()).install]) if (printer(status)) resolveEnd(status);
+    for (const status of [first, (await c.status()).install]) if (printer(status)) resolveEnd(status!);
     const last = await ended;
     printer = () => false;
     if (last.state === "waiting") {
@@ -87,12 +87,12 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
 }
 
 /** Prints what is new in each status; true once the job has ended. */
-function progressPrinter(): (status: InstallStatus) => boolean {
+function progressPrinter(): (status: InstallStatus | undefined) => boolean {
   let step: string | undefined;
   let printed: string[] = [];
   let started = false;
   return (status) => {
-    const job = status.job;
+    const job = status?.job;
     if (!job) return false;
     if (job.state === "running") started = true;
     if (job.current !== step && job.current) {

@@ -3,7 +3,7 @@ import { InstallProgress } from "./InstallProgress";
 
 /** The Status page's Pod card: an install or upgrade in progress (or stopped at a step). */
 export function InstallStatusDetails({ status }: StatusExtraProps) {
-  const job = status.install?.job;
-  if (!job || job.state === "done") return null;
-  return <InstallProgress status={status.install} />;
+  const install = status.install;
+  if (!install?.job || install.job.state === "done") return null;
+  return <InstallProgress status={install} />;
 }

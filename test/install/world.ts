@@ -21,7 +21,8 @@ export interface InstallWorld {
   settings: Record<string, unknown>;
   served: ServedPodhost;
   cli(...args: string[]): Promise<CliResult>;
-  status(): Promise<StatusSnapshot>;
+  /** `podhost status --json` (this daemon always reports the installer). */
+  status(): Promise<StatusSnapshot & { install: InstallStatus }>;
   /** Wait until the install/upgrade job ends (done, failed or cancelled). */
   settled(): Promise<InstallStatus>;
   /** psql as the pod's role in podhost's PostgreSQL (running while the pod or an install step needs it). */
@@ -67,7 +68,7 @@ export async function installWorld(options: { withBrokenRelease?: boolean; rubyV
   };
   const served = await servePodhost(dataDir, env, user);
   const cli = (...args: string[]) => podhost(dataDir, args);
-  const status = async () => JSON.parse((await cli("status", "--json")).stdout) as StatusSnapshot;
+  const status = async () => JSON.parse((await cli("status", "--json")).stdout) as StatusSnapshot & { install: InstallStatus };
   return {
     root,
     dataDir,
