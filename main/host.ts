@@ -12,6 +12,9 @@ import { createPortsService, type PortsService } from "./ports";
 import { createDnsService, type DnsService } from "./dns";
 import { createWebserverService, type WebserverService } from "./webserver";
 import { createDoctor, type Doctor } from "./doctor";
+import { createBackupService, type BackupService } from "./backup";
+import { BackupFlows } from "./backup/flows";
+import { Installer, managedServices, podControl } from "./pod/install";
 
 export interface HostOptions {
   dataDir: string;
@@ -28,6 +31,7 @@ export interface Services {
   certs: CertsService;
   ports: PortsService;
   dns: DnsService;
+  backup: BackupService;
 }
 
 /**
@@ -47,6 +51,10 @@ export class Host {
   readonly webserver: WebserverService;
   /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
   readonly doctor: Doctor;
+  /** Backups' set-up and restore, which reach across settings, the pod and the backup service. */
+  readonly backups: BackupFlows;
+  /** "Install diaspora* for me" and upgrades: the pod's checkout, built by steps (stops and starts the pod through Host). */
+  readonly installer: Installer;
 
   private constructor(
     private readonly options: HostOptions,
@@ -66,6 +74,29 @@ export class Host {
       dnsStatus: () => services.dns.status(),
     });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
+    this.backups = new BackupFlows({
+      dataDir: options.dataDir,
+      settings,
+      services,
+      log: this.log,
+      applySettings: (changes) => this.changeSettings(changes),
+      reloadSettings: async () => {
+        await settings.reload();
+        options.logs.setSecrets(settings.secrets.all());
+        await this.configureAll();
+      },
+      stopPod: () => this.stopPod(),
+      inOrder: (work) => this.inOrder(work),
+    });
+    const env = process.env;
+    this.installer = new Installer({
+      ctx: { dataDir: options.dataDir, log: options.logs.logger("install"), clock: options.clock ?? systemClock },
+      env,
+      services: managedServices(options.dataDir, env, options.clock ?? systemClock),
+      pod: podControl({ startPod: () => this.startPod({ byInstaller: true }), stopPod: () => this.stopPod(), podStatus: () => services.pod.status(), settings: () => settings.settings, backups: services.backup }),
+      changeSettings: async (changes) => void (await this.changeSettings(changes)),
+    });
+    this.installer.onChange(() => this.queueEmit());
   }
 
   static async open(options: HostOptions): Promise<Host> {
@@ -88,12 +119,16 @@ export class Host {
     const pod = createPodService({ ctx: ctx("pod") });
     ports.current = createPortsService({ ctx: ctx("ports"), proxyListeners: () => proxy.listeners() });
     dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
+    const backup = createBackupService({ ctx: ctx("backup"), password: () => secrets.get("backup.password"), openDatabase: () => pod.openDatabase() });
 
-    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
+    const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current, backup }, reachable);
     for (const notice of settings.notices) host.log.warn(notice.text);
+    await host.installer.open();
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
     await host.services.dns.start();
+    // So does the backup schedule (once the user turned it on).
+    await host.services.backup.start();
     return host;
   }
 
@@ -101,8 +136,8 @@ export class Host {
     const daemon: DaemonStatus = { version: this.options.version, pid: process.pid, startedAt: this.startedAt, dataDir: this.options.dataDir, notices: this.settings.notices };
     const logProblem = this.options.logProblem?.();
     if (logProblem) daemon.logProblem = { message: logProblem.message, since: logProblem.since, linesLost: logProblem.linesLost };
-    const { pod, proxy, certs, ports, dns } = this.services;
-    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status() };
+    const { pod, proxy, certs, ports, dns, backup } = this.services;
+    return { daemon, pod: pod.status(), proxy: proxy.status(), certs: certs.status(), ports: ports.status(), dns: dns.status(), backup: backup.status(), install: this.installer.status() };
   }
 
   onStatus(listener: (snapshot: StatusSnapshot) => void): () => void {
@@ -128,7 +163,10 @@ export class Host {
    * a public certificate is asked for once the proxy listens and the ports are settled.
    * Starts and stops run one after the other; a Stop pressed meanwhile wins.
    */
-  async startPod(): Promise<void> {
+  async startPod(options: { byInstaller?: boolean } = {}): Promise<void> {
+    if (!options.byInstaller && this.installer.busy()) {
+      throw new UserError({ code: "install-running", message: `The pod cannot start while podhost is busy: ${this.installer.status().message}`, fix: "Wait until it is done (or cancel it); podhost says so here and in the tray." });
+    }
     const generation = ++this.generation;
     const current = () => generation === this.generation;
     await this.inOrder(async () => {
@@ -167,9 +205,9 @@ export class Host {
     await podStopping;
   }
 
-  private inOrder(work: () => Promise<void>): Promise<void> {
+  private inOrder<T>(work: () => Promise<T>): Promise<T> {
     const next = this.lifecycle.then(work);
-    this.lifecycle = next.catch(() => undefined);
+    this.lifecycle = next.then(() => undefined, () => undefined);
     return next;
   }
 
@@ -189,6 +227,7 @@ export class Host {
 
   /** The explicit "Reset pod identity" flow: the pod's address may change again (a new pod). */
   async resetPodIdentity(): Promise<void> {
+    await this.backups.beforeIdentityReset();
     await this.services.pod.resetIdentity();
     this.log.warn("The pod's identity was reset: its address may change, and it needs a new database.");
     this.queueEmit();
@@ -207,13 +246,16 @@ export class Host {
 
   /** Daemon exit: everything stopped in order, nothing left running. */
   async close(): Promise<void> {
+    await this.installer.close();
     await this.stopPod();
     await this.services.dns.stop();
+    await this.services.backup.stop();
     this.statusListeners.clear();
   }
 
   private async configureAll(): Promise<void> {
     for (const service of Object.values(this.services)) await service.configure(this.settings.settings);
+    await this.installer.configure(this.settings.settings);
     this.queueEmit();
   }
 

@@ -14,12 +14,15 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { UnauthorizedPage } from "./pages/UnauthorizedPage";
 import { SetupWizard } from "./wizard/SetupWizard";
 import { FirstRunInvitation } from "./wizard/FirstRunInvitation";
+import { BackupsPage } from "./backup/BackupsPage";
+import { RestorePage } from "./backup/RestorePage";
 
 const navItems = [
   { page: "status", label: "Status" },
   { page: "settings", label: "Settings" },
   { page: "logs", label: "Logs" },
   { page: "diagnostics", label: "Diagnostics" },
+  { page: "backups", label: "Backups" },
 ] as const;
 
 export function App() {
@@ -93,6 +96,8 @@ function Page({ route }: { route: Route }) {
       return <DiagnosticsPage />;
     case "setup":
       return <SetupWizard />;
+    case "backups":
+      return route.section === "restore" ? <RestorePage /> : <BackupsPage />;
     default:
       return <NotFoundPage path={route.path} />;
   }

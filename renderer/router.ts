@@ -7,6 +7,7 @@ export type Route =
   | { page: "logs" }
   | { page: "diagnostics" }
   | { page: "setup" }
+  | { page: "backups"; section?: string }
   | { page: "not-found"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +16,7 @@ export function parseRoute(hash: string): Route {
   if (page === "" || page === "status") return { page: "status" };
   if (page === "settings") return section ? { page, section } : { page };
   if (page === "logs" || page === "diagnostics" || page === "setup") return { page };
+  if (page === "backups") return section ? { page, section } : { page };
   return { page: "not-found", path };
 }
 

@@ -8,6 +8,7 @@ export const serviceTitles: Record<ServiceName, string> = {
   ports: "Network",
   dns: "Domain",
   certs: "Certificate",
+  backup: "Backups",
 };
 
 /** "not-configured" -> "not configured". */

@@ -8,6 +8,8 @@ import type { CertsStatus } from "./certs";
 import type { PodCheck } from "./pod";
 import type { DoctorReport } from "./doctor";
 import type { PodAddressCheck } from "./ports";
+import type { BackupRecord, BackupSetupResult, CheckRecord, RestoreResult, SnapshotInfo } from "./backup";
+import type { InstallPlan, InstallStatus, ReleaseInfo, SystemCheck } from "./install";
 import { webServerCheckParams, webServerSnippetParams, type CheckResult, type Snippet, type WebServerDetection } from "./webserver";
 
 /**
@@ -30,6 +32,8 @@ export function command<R>() {
 }
 
 const none = z.object({}).strict();
+/** A release tag like v0.9.1.0 (letters, digits, dots, dashes; never an option for git). */
+const releaseTag = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, "version is a release tag like v0.9.1.0.").optional();
 
 export interface SecretState {
   set: boolean;
@@ -88,6 +92,35 @@ export const commands = {
     mutates: true,
     summary: "Dismiss a notice (status.daemon.notices) by its id; it stays dismissed.",
   }),
+  "backup.setup": command<BackupSetupResult>()({
+    params: z.object({ repository: z.string().trim().min(1, "repository: give a folder, sftp:user@host:/path, rclone:remote:path or rest:http://host:port/."), passphrase: z.string().optional() }).strict(),
+    mutates: true,
+    summary: "Use a backup repository: a new one (podhost makes the passphrase when none is given, and answers it once) or an existing one opened with its passphrase.",
+  }),
+  "backup.now": command<BackupRecord>()({ params: none, mutates: true, summary: "Back up the pod now; answers when the backup is saved (progress is in the status)." }),
+  "backup.cancel": command<{ cancelled: boolean }>()({ params: none, mutates: true, summary: "Cancel the running backup, check or restore; the repository stays consistent." }),
+  "backup.check": command<CheckRecord>()({
+    params: z.object({ readPercent: z.number().int().min(0).max(100).optional() }).strict(),
+    mutates: true,
+    summary: "Verify the backup repository, reading back part of the data (default: backup.checkReadPercent).",
+  }),
+  "backup.list": command<{ snapshots: SnapshotInfo[] }>()({ params: none, mutates: false, summary: "The pod's backups, newest first: date, size and what each holds." }),
+  "backup.restore": command<RestoreResult>()({
+    params: z.object({ snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, "snapshotId is a snapshot's id (8 to 64 hex digits) from the backup list."), podDir: z.string().optional(), confirmOverRunningPod: z.boolean().default(false) }).strict(),
+    mutates: true,
+    summary: "Restore a backup into this data dir (and the pod's files into podDir); refused over a running pod unless confirmed.",
+  }),
+  "install.plan": command<InstallPlan>()({
+    params: z.object({ kind: z.enum(["install", "upgrade"]).default("install"), version: releaseTag }).strict(),
+    mutates: false,
+    summary: "What an install or upgrade of diaspora* will do, and the disk and time it takes (asks the repository for its releases).",
+  }),
+  "install.checkSystem": command<SystemCheck>()({ params: none, mutates: false, summary: "Check this computer for what diaspora* needs, each missing piece with the command for this OS." }),
+  "install.start": command<InstallStatus>()({ params: z.object({ version: releaseTag }).strict(), mutates: true, summary: "Install diaspora* (the newest stable release, or version) into podhost's data folder." }),
+  "install.upgrade": command<InstallStatus>()({ params: z.object({ version: releaseTag }).strict(), mutates: true, summary: "Upgrade the diaspora* podhost installed: backup, stop, fetch, bundle, migrate, precompile, start, health check; back to the old release on failure." }),
+  "install.retry": command<InstallStatus>()({ params: none, mutates: true, summary: "Run the failed or cancelled install step again, and the ones after it." }),
+  "install.cancel": command<InstallStatus>()({ params: none, mutates: true, summary: "Cancel the running install or upgrade step and undo what it wrote." }),
+  "install.checkReleases": command<ReleaseInfo>()({ params: none, mutates: true, summary: "Ask the repository for diaspora*'s releases now (git ls-remote --tags)." }),
 } as const;
 
 export type Commands = typeof commands;

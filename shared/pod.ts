@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { UserErrorInfo } from "./errors";
 import { listOf, port, text, textRecord } from "./schema-helpers";
 import type { ServiceStatus } from "./service-status";
+import { installSettings } from "./install";
 
 /** Settings > Pod. `profile` decides which fields matter. */
 export const podSettings = z.object({
@@ -25,6 +26,11 @@ export const podSettings = z.object({
     .default(20_000)
     .describe("How long the pod gets to stop after SIGTERM before podhost kills it (SIGKILL), in milliseconds."),
   managedRedis: z.boolean({ error: "pod.managedRedis is true or false." }).default(false).describe("Start redis-server for the pod (bound to 127.0.0.1, data in podhost's data dir) when none is running."),
+  managedPostgres: z
+    .boolean({ error: "pod.managedPostgres is true or false." })
+    .default(false)
+    .describe("Run the pod's PostgreSQL inside podhost's data dir (a unix socket only, no network port), create its role and database, and point config/database.yml at it. Off: the pod uses the database in config/database.yml."),
+  install: installSettings.prefault({}),
 });
 export type PodSettings = z.infer<typeof podSettings>;
 

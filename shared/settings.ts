@@ -8,6 +8,7 @@ import { certsSettings } from "./certs";
 import { podUrl as podAddress, portsSettings } from "./ports";
 import { dnsSettings, dnsSecrets } from "./dns";
 import { webServerSettings } from "./webserver";
+import { backupSecrets, backupSettings } from "./backup";
 
 /**
  * The single source of truth for settings: defaults, field docs (`describe`), and validation
@@ -22,6 +23,7 @@ export const settingsSchema = z.object({
   ports: portsSettings.prefault({}),
   dns: dnsSettings.prefault({}),
   webserver: webServerSettings.prefault({}),
+  backup: backupSettings.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -33,7 +35,7 @@ export interface SecretSpec {
 }
 
 /** Secrets live apart from settings (0600 file), are set like settings, and are never shown back. */
-export const secretSpecs: Record<string, SecretSpec> = { ...dnsSecrets };
+export const secretSpecs: Record<string, SecretSpec> = { ...dnsSecrets, ...backupSecrets };
 
 export function isSecretKey(key: string): boolean {
   return Object.hasOwn(secretSpecs, key);

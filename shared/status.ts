@@ -3,6 +3,8 @@ import type { ProxyStatus } from "./proxy";
 import type { CertsStatus } from "./certs";
 import type { PortsStatus } from "./ports";
 import type { DnsStatus } from "./dns";
+import type { BackupStatus } from "./backup";
+import type { InstallStatus } from "./install";
 import type { ServiceStatus, Tone } from "./service-status";
 import type { Notice } from "./notices";
 
@@ -25,9 +27,12 @@ export interface StatusSnapshot {
   certs: CertsStatus;
   ports: PortsStatus;
   dns: DnsStatus;
+  backup: BackupStatus;
+  /** "Install diaspora* for me" and upgrades: the steps, their progress, the releases seen (absent from daemons before it). */
+  install?: InstallStatus;
 }
 
-export const serviceNames = ["pod", "proxy", "certs", "ports", "dns"] as const;
+export const serviceNames = ["pod", "proxy", "certs", "ports", "dns", "backup"] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 const toneByState: Record<string, Tone> = {
@@ -37,6 +42,7 @@ const toneByState: Record<string, Tone> = {
   crashed: "error", failed: "error", unsupported: "error",
   expired: "error",
   stopped: "off", off: "off",
+  "backed-up": "ok", "backing-up": "busy", checking: "busy", restoring: "busy", never: "warn", overdue: "warn",
 };
 
 export function toneOf(status: ServiceStatus): Tone {

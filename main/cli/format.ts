@@ -5,7 +5,7 @@ import { formatLogLine } from "../log";
 import type { LogLine } from "../../shared/logs";
 import type { DoctorReport } from "../../shared/doctor";
 
-const labels = { pod: "Pod", proxy: "Proxy", certs: "Certificate", ports: "Router ports", dns: "Domain" } as const;
+const labels = { pod: "Pod", proxy: "Proxy", certs: "Certificate", ports: "Router ports", dns: "Domain", backup: "Backups" } as const;
 
 /** `podhost status` for people: one line a service, and what to do next. */
 export function formatStatus(snapshot: StatusSnapshot): string {

@@ -13,13 +13,17 @@ import { registerNoticesCommand } from "./notices";
 import { unknownCommand } from "./unknown-command";
 import { registerOpenCommand } from "./open";
 import { certsRenewDone, dnsUpdateDone, podCommandDone } from "./outcomes";
+import { registerBackupCommands } from "./backup";
+import { registerPodCommand } from "./pod";
 
 const version = podhostVersion();
 const program = new Command("podhost")
   .description("Host a diaspora* pod from this computer.")
   .version(version)
   .addOption(new Option("--data-dir <dir>", "where settings, secrets, logs and state live").env("PODHOST_DATA_DIR").default(defaultDataDir()))
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // podhost's --version goes before the command, so a command may have a --version of its own (`pod install --version TAG`).
+  .enablePositionalOptions();
 
 const dataDir = (): string => program.opts<{ dataDir: string }>().dataDir;
 const client = () => new ControlClient(dataDir());
@@ -180,6 +184,8 @@ dns
 registerSetupCommand(program, client);
 registerNoticesCommand(program, dataDir);
 registerOpenCommand(program, dataDir);
+registerBackupCommands(program, client);
+registerPodCommand(program, client);
 
 async function serve(uiPort: number): Promise<void> {
   const { startDaemon } = await import("../daemon");
@@ -208,6 +214,17 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError({ code: "usage", message: `--ui-port must be a port number from 0 to 65535 (got "${value}").` });
   return port;
+}
+
+// --data-dir also after a command's name (`podhost status --data-dir DIR`), as scripts and the README have it.
+for (const command of commandTree(program)) command.addOption(new Option("--data-dir <dir>").hideHelp());
+program.hook("preAction", (_root, action) => {
+  const own = action.opts<{ dataDir?: string }>().dataDir;
+  if (own !== undefined) program.setOptionValue("dataDir", own);
+});
+
+function commandTree(root: Command): Command[] {
+  return root.commands.flatMap((command) => [command, ...commandTree(command)]);
 }
 
 const typo = unknownCommand(program, process.argv.slice(2));

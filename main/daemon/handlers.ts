@@ -49,5 +49,18 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
       await host.dismissNotice(id);
       return host.snapshot();
     },
+    "backup.setup": async ({ repository, passphrase }) => host.backups.setUp(repository, passphrase),
+    "backup.now": async () => host.services.backup.backupNow("manual"),
+    "backup.cancel": async () => ({ cancelled: host.services.backup.cancel() }),
+    "backup.check": async ({ readPercent }) => host.services.backup.check(readPercent),
+    "backup.list": async () => ({ snapshots: await host.services.backup.list() }),
+    "backup.restore": async ({ snapshotId, podDir, confirmOverRunningPod }) => host.backups.restore(snapshotId, podDir, confirmOverRunningPod),
+    "install.plan": async ({ kind, version }) => host.installer.plan(kind, version),
+    "install.checkSystem": async () => host.installer.checkSystem(),
+    "install.start": async ({ version }) => host.installer.install(version),
+    "install.upgrade": async ({ version }) => host.installer.upgrade(version),
+    "install.retry": async () => host.installer.retry(),
+    "install.cancel": async () => host.installer.cancel(),
+    "install.checkReleases": async () => host.installer.releases.checkNow(),
   };
 }

@@ -1,5 +1,6 @@
 import type { OverallState, StatusSnapshot } from "../../shared/status";
 import { overallState } from "../../shared/status";
+import { backupGlance } from "../../shared/backup";
 
 /** The tray menu as data: main.ts turns it into an Electron menu, tests read it directly. */
 export type TrayAction = "start" | "stop" | "restart" | "open" | "openPod" | "toggleAutostart" | "quit";
@@ -76,6 +77,7 @@ function glance(snapshot: StatusSnapshot): TrayMenuItem[] {
   if (https) lines.push(`Router: port ${https.externalPort} → this PC ${https.internalPort}${ports.externalIp ? ` (${ports.externalIp})` : ""}`);
   else if (ports.state !== "off") lines.push(`Router: ${ports.state}`);
   if (certs.certificate) lines.push(`Certificate: ${certs.state === "expired" ? "expired" : certs.state === "expiring" ? "expires" : "valid until"} ${new Date(certs.certificate.notAfter).toISOString().slice(0, 10)}`);
+  if (snapshot.backup) lines.push(`Backups: ${backupGlance(snapshot.backup, Date.now())}`);
   return lines.map((label) => ({ type: "info", label }));
 }
 

@@ -21,6 +21,7 @@ export function notificationsFor(before: StatusSnapshot | undefined, after: Stat
     const retrying = after.dns.lastUpdate?.outcome === "retrying" || after.dns.lastUpdate?.outcome === "waiting";
     out.push({ title: retrying ? "The pod's name points to an old address" : "Dynamic DNS stopped", body: after.dns.message });
   }
+  if (before.backup && after.backup && before.backup.state !== after.backup.state && (after.backup.state === "overdue" || after.backup.state === "failed")) out.push({ title: after.backup.state === "failed" ? "A backup of your pod failed" : "Your pod has not been backed up for days", body: after.backup.message });
   const update = after.dns.lastUpdate;
   if (update && update.at !== before.dns.lastUpdate?.at && update.outcome === "accepted" && update.previous && update.sent) {
     // A new address also matters to certificates and to other pods: say it, once.

@@ -4,6 +4,7 @@ import type { Settings } from "../../shared/settings";
 import { isExecutable } from "./executable";
 import type { LaunchPlan } from "./launch-plan";
 import { planManagedRedis } from "./managed-redis";
+import { managedPostgresConnection, planManagedPostgres, postgresEnv, postgresUrl } from "./managed-postgres";
 import { checkPortFree } from "./port-check";
 import { connectProbe, httpProbe } from "./probes";
 import type { ProcessSpec } from "./supervised-process";
@@ -26,6 +27,16 @@ export async function planCustom(settings: Settings, dataDir: string, env: NodeJ
   } else if (!(await isExecutable(pod.command, cwd, env))) {
     plan.problems.push({ code: "pod-command-missing", field: "pod.command", message: `The pod command "${pod.command}" was not found, or is not a program podhost may run.`, fix: "Enter the full path of the program in Settings > Pod, or install it so it is on the PATH." });
   }
+  let databaseEnv: NodeJS.ProcessEnv = {};
+  if (pod.managedPostgres) {
+    const postgres = await planManagedPostgres(dataDir, "custom", env);
+    if (postgres.problem) plan.problems.push(postgres.problem);
+    if (postgres.spec) plan.specs.push(postgres.spec);
+    // libpq's variables and DATABASE_URL: what most pod software reads for its database.
+    const connection = managedPostgresConnection(dataDir, "custom");
+    const { PGHOST, PGPORT, PGUSER, PGDATABASE } = postgresEnv(connection, {});
+    databaseEnv = { PGHOST, PGPORT, PGUSER, PGDATABASE, DATABASE_URL: postgresUrl(connection) };
+  }
   if (pod.managedRedis) {
     const redis = await planManagedRedis(dataDir, "redis://127.0.0.1:6379", "pod.managedRedis, which uses Redis's standard port", env);
     if (redis.problem) plan.problems.push(redis.problem);
@@ -42,7 +53,7 @@ export async function planCustom(settings: Settings, dataDir: string, env: NodeJ
   const probe = pod.healthUrl
     ? httpProbe(pod.healthUrl, { "X-Forwarded-Proto": "https" })
     : connectProbe(pod.socketPath ? { path: pod.socketPath } : { host: "127.0.0.1", port: pod.port });
-  const spec: ProcessSpec = { name: "pod", command: pod.command, args: pod.args, cwd, env: { ...env, PORT: String(pod.port), ...pod.env }, probe };
+  const spec: ProcessSpec = { name: "pod", command: pod.command, args: pod.args, cwd, env: { ...env, PORT: String(pod.port), ...databaseEnv, ...pod.env }, probe };
   plan.specs.push(spec);
   return plan;
 }

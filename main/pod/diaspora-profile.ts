@@ -8,6 +8,7 @@ import { damagedReason, lockReason, readIdentity } from "./identity";
 import { podUrl } from "../../shared/settings";
 import type { LaunchPlan } from "./launch-plan";
 import { planManagedRedis } from "./managed-redis";
+import { managedPostgresConnection, planManagedPostgres, writeDatabaseYml } from "./managed-postgres";
 import { checkPortFree } from "./port-check";
 import { checkAssets, checkCaBundle, checkCheckout, checkDatabase, checkRedis, checkRuby, defaultCaBundle } from "./prerequisites";
 import { httpProbe } from "./probes";
@@ -40,12 +41,7 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   plan.lockUrl = url;
 
   const listen = `tcp://127.0.0.1:${port}`;
-  const owned: TomlWrite[] = [
-    { table: ["configuration", "environment"], key: "url", value: url },
-    { table: ["configuration", "environment"], key: "certificate_authorities", value: defaultCaBundle },
-    { table: ["configuration", "environment"], key: "require_ssl", value: true },
-    { table: ["configuration", "server"], key: "listen", value: listen },
-  ];
+  const owned = ownedTomlKeys(url, listen);
   let redisUrl = defaultRedisUrl;
   try {
     // A check (before the first start) looks at what the keys would be, and writes nothing.
@@ -66,7 +62,16 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
     ENVIRONMENT_CERTIFICATE_AUTHORITIES: defaultCaBundle,
     ENVIRONMENT_REQUIRE_SSL: "true",
   };
-  const checks: Array<Promise<UserErrorInfo | undefined>> = [checkRuby(dir, env), checkDatabase(dir), checkAssets(dir), checkCaBundle(defaultCaBundle)];
+  const checks: Array<Promise<UserErrorInfo | undefined>> = [checkRuby(dir, env), checkAssets(dir), checkCaBundle(defaultCaBundle)];
+  if (settings.pod.managedPostgres) {
+    // Started first, stopped last: the web and workers connect to it through database.yml.
+    const postgres = await planManagedPostgres(dataDir, "diaspora", env);
+    if (postgres.problem) plan.problems.push(postgres.problem);
+    if (postgres.spec) plan.specs.push(postgres.spec);
+    if (options.writeConfig && postgres.spec) await writeDatabaseYml(dir, managedPostgresConnection(dataDir, "diaspora"));
+  } else {
+    checks.push(checkDatabase(dir));
+  }
   if (settings.pod.managedRedis) {
     const redis = await planManagedRedis(dataDir, redisUrl, "environment.redis in config/diaspora.toml", env);
     if (redis.problem) plan.problems.push(redis.problem);
@@ -90,6 +95,16 @@ export async function planDiaspora(settings: Settings, dataDir: string, env: Nod
   return plan;
 }
 
+/** The keys of config/diaspora.toml podhost owns: the installer writes them first, every start again. */
+export function ownedTomlKeys(url: string, listen: string): TomlWrite[] {
+  return [
+    { table: ["configuration", "environment"], key: "url", value: url },
+    { table: ["configuration", "environment"], key: "certificate_authorities", value: defaultCaBundle },
+    { table: ["configuration", "environment"], key: "require_ssl", value: true },
+    { table: ["configuration", "server"], key: "listen", value: listen },
+  ];
+}
+
 type OwnedKeysResult = { text: string; changes: ReturnType<typeof setTomlKeys>["changes"] };
 
 /** What config/diaspora.toml would hold with podhost's keys (from the example when it is missing). */
@@ -100,7 +115,7 @@ async function previewOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedK
 }
 
 /** Creates config/diaspora.toml from the example when missing; writes only when a key changed, keeping the file's mode. */
-async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult> {
+export async function writeOwnedKeys(dir: string, owned: TomlWrite[]): Promise<OwnedKeysResult> {
   const file = join(dir, "config", "diaspora.toml");
   const { existing, ...result } = await previewOwnedKeys(dir, owned);
   if (existing === undefined || result.changes.length > 0) {

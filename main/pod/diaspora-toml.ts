@@ -7,7 +7,7 @@ import { UserError } from "../../shared/errors";
 export interface TomlWrite {
   table: string[];
   key: string;
-  value: string | boolean;
+  value: string | boolean | number;
 }
 
 /**
@@ -85,8 +85,8 @@ function isHeaderOf(line: string, table: string[]): boolean {
   return match !== null && match[1]!.split(".").map((part) => part.trim().replace(/^"(.*)"$/, "$1")).join("\0") === table.join("\0");
 }
 
-function formatValue(value: string | boolean): string {
-  return typeof value === "boolean" ? String(value) : JSON.stringify(value);
+function formatValue(value: string | boolean | number): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 function parseOrExplain(text: string, fileName: string): TomlTable {

@@ -10,6 +10,7 @@ import { PidJournal } from "./pid-journal";
 import type { RestartPolicyOptions } from "./restart-policy";
 import { defaultLogLimits, type LogLimits } from "../system/rotating-file";
 import { Supervisor } from "./supervisor";
+import { openPodDatabase, type PodDatabase } from "./database";
 
 export interface PodServiceOptions {
   ctx: ServiceContext;
@@ -28,6 +29,11 @@ export interface PodService extends Service<PodStatus> {
   resetIdentity(): Promise<void>;
   /** The prerequisites Start would check, checked now without starting or writing anything. */
   check(): Promise<PodCheck>;
+  /**
+   * The pod's database for a backup or restore (undefined: none podhost knows of). The managed
+   * one is started on its own while the pod is stopped; the pod does not start until released.
+   */
+  openDatabase(): Promise<PodDatabase | undefined>;
 }
 
 /**
@@ -56,6 +62,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
   let startedWith: string | undefined;
   let lockedUrl = recordedUrl(ctx.dataDir);
   let statsTimer: { cancel(): void } | undefined;
+  /** A backup or restore holding the managed PostgreSQL while the pod is stopped. */
+  let maintenance: Promise<void> = Promise.resolve();
   const supervisor = new Supervisor({
     clock: ctx.clock,
     log: ctx.log,
@@ -83,6 +91,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
     if (!current || preparing || !["stopped", "crashed"].includes(supervisor.state())) return;
     const mine = ++generation;
     preparing = true;
+    events.changed();
+    await maintenance;
     // After a crash loop the rest of the pod may still be on its way down.
     if (supervisor.state() === "crashed") await supervisor.stop();
     supervisor.clearCrash();
@@ -174,6 +184,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
   return {
     async configure(next: Settings) {
       settings = next;
+      // A restore may have brought back the identity lock.
+      lockedUrl = recordedUrl(ctx.dataDir);
       supervisor.setStopTimeout(next.pod.stopTimeoutMs);
       events.changed();
     },
@@ -192,6 +204,25 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
           ? await (await import("./diaspora-profile")).planDiaspora(current, ctx.dataDir, options.env, { writeConfig: false })
           : await planCustom(current, ctx.dataDir, options.env);
       return { problems: plan.problems, ...(plan.portConflict ? { portConflict: plan.portConflict } : {}) };
+    },
+    async openDatabase() {
+      const current = settings;
+      if (!current) return undefined;
+      const running = supervisor.processStatus().some((p) => p.name === "postgres" && p.state === "running");
+      let done = () => {};
+      const previous = maintenance;
+      maintenance = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+      await previous;
+      try {
+        // A podhost that was killed may have left the pod's PostgreSQL running: reap it as a start would.
+        if (!running && ["stopped", "crashed"].includes(supervisor.state())) await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
+        const database = await openPodDatabase(current, ctx.dataDir, options.env, running);
+        if (!database) done();
+        return database && { ...database, release: () => database.release().finally(done) };
+      } catch (error) {
+        done();
+        throw error;
+      }
     },
     async resetIdentity() {
       const state = supervisor.state();

@@ -3,7 +3,7 @@ import { access, readFile, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { load, YAML11_SCHEMA } from "js-yaml";
-import type { UserErrorInfo } from "../../shared/errors";
+import { isUserErrorInfo, type UserErrorInfo } from "../../shared/errors";
 import { connectProbe } from "./probes";
 import { redactSecrets } from "./redact";
 import { parseRedisUrl, redisPing } from "./redis-ping";
@@ -45,20 +45,26 @@ export async function checkRedis(redisUrl: string): Promise<UserErrorInfo | unde
   };
 }
 
-/** The production database from config/database.yml accepts a connection (TCP, or the unix socket libpq/mysql use). */
-export async function checkDatabase(dir: string): Promise<UserErrorInfo | undefined> {
+/** The production section of config/database.yml, or the problem that keeps it from being read. */
+export async function readProductionDatabase(dir: string): Promise<Record<string, unknown> | UserErrorInfo> {
   const file = join(dir, "config", "database.yml");
-  let production: Record<string, unknown> | undefined;
   try {
     const parsed = load(await readFile(file, "utf8"), { schema: YAML11_SCHEMA }) as Record<string, unknown> | undefined;
-    production = parsed?.production as Record<string, unknown> | undefined;
+    const production = parsed?.production as Record<string, unknown> | undefined;
+    if (!production) return { code: "database-config-invalid", message: "config/database.yml has no production section.", fix: "Add a production section (see config/database.yml.example)." };
+    return production;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       return { code: "database-config-missing", message: "config/database.yml is missing, so diaspora* does not know its database.", fix: `In ${dir}, copy config/database.yml.example to config/database.yml and enter your database user and password.` };
     }
     return { code: "database-config-invalid", message: `config/database.yml cannot be read: ${(error as Error).message.split("\n")[0]}`, fix: "Fix config/database.yml (compare it with config/database.yml.example)." };
   }
-  if (!production) return { code: "database-config-invalid", message: "config/database.yml has no production section.", fix: "Add a production section (see config/database.yml.example)." };
+}
+
+/** The production database from config/database.yml accepts a connection (TCP, or the unix socket libpq/mysql use). */
+export async function checkDatabase(dir: string): Promise<UserErrorInfo | undefined> {
+  const production = await readProductionDatabase(dir);
+  if (isUserErrorInfo(production)) return production;
   const mysql = String(production.adapter ?? "postgresql").startsWith("mysql");
   const port = Number(production.port ?? (mysql ? 3306 : 5432));
   const host = typeof production.host === "string" ? production.host : undefined;

@@ -49,6 +49,13 @@ export class SettingsManager {
     return new SettingsManager(loaded.settings, loaded.unknown, loaded.readOnly, store, secrets, lock, book);
   }
 
+  /** Read settings and secrets from disk again (a restore replaced the files). */
+  async reload(): Promise<void> {
+    const loaded = await this.store.load();
+    this.notices.push(...loaded.notices, ...(await this.secrets.load()));
+    this.current = loaded.settings;
+  }
+
   get settings(): Settings {
     return this.current;
   }

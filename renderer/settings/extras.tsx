@@ -7,6 +7,7 @@ import { RouterCheckPanel } from "../network/RouterCheckPanel";
 import { WebServerPanel } from "../network/WebServerPanel";
 import { ResetIdentityPanel } from "../pod/ResetIdentityPanel";
 import { CertsPanel } from "../certs/CertsPanel";
+import { InstallSettingsPanel } from "../install/InstallSettingsPanel";
 
 /**
  * Extension point: capability widgets shown in a Settings section, below its generated fields
@@ -23,7 +24,7 @@ export interface SettingsExtraProps {
 }
 
 export const settingsExtras: Partial<Record<SectionId, ComponentType<SettingsExtraProps>[]>> = {
-  pod: [ResetIdentityPanel],
+  pod: [ResetIdentityPanel, InstallSettingsPanel],
   domain: [DnsUpdatePanel],
   network: [RouterCheckPanel, WebServerPanel],
   certificates: [CertsPanel],

@@ -14,6 +14,8 @@ const onlyFor: Record<string, "diaspora" | "custom"> = {
   "pod.env": "custom",
   "pod.socketPath": "custom",
   "pod.healthUrl": "custom",
+  "pod.install.repository": "diaspora",
+  "pod.install.checkReleases": "diaspora",
 };
 
 const looks: Record<string, FieldLook> = {
@@ -27,7 +29,10 @@ const looks: Record<string, FieldLook> = {
   "pod.socketPath": { label: "Unix socket instead of the port (optional)", order: 6 },
   "pod.healthUrl": { label: "Health check URL (optional)", placeholder: "http://127.0.0.1:3000/health", order: 7 },
   "pod.managedRedis": { label: "Start Redis for the pod when none is running", order: 8 },
+  "pod.managedPostgres": { label: "Run the pod's PostgreSQL in podhost's data dir (backed up with the pod)", order: 9 },
   "pod.stopTimeoutMs": { label: "Time to stop before podhost kills it (ms)" },
+  "pod.install.repository": { label: "Where podhost gets diaspora* releases (git)", order: 20 },
+  "pod.install.checkReleases": { label: "Look for new diaspora* releases once a day", order: 21 },
 };
 
 export const podAdvanced = (key: string) => key === "pod.stopTimeoutMs";

@@ -3,9 +3,10 @@ import { dnsFieldLook, dnsGroup } from "./dns-fields";
 import { networkFieldLook, networkGroup } from "./network-fields";
 import { podAdvanced, podFieldLook } from "./pod-fields";
 import { certsFieldLook } from "./certs-fields";
+import { backupFieldLook } from "./backup-fields";
 
 /** The Settings page's sections and which dotted keys each one owns. */
-export type SectionId = "pod" | "domain" | "network" | "certificates" | "other";
+export type SectionId = "pod" | "domain" | "network" | "certificates" | "backups" | "other";
 
 /** A setting's current value in the form: what the user typed, else what is saved. */
 export type FormValues = (key: string) => unknown;
@@ -86,6 +87,14 @@ export const settingsSections: SectionSpec[] = [
     owns: under("certs"),
     groups: [{ title: "Let's Encrypt (ACME)", owns: under("certs.acme") }],
     look: certsFieldLook,
+  },
+  {
+    id: "backups",
+    title: "Backups",
+    intro: "When the pod is backed up, how many backups are kept, and how often they are verified. The repository and its passphrase are set on the Backups page.",
+    owns: under("backup"),
+    groups: [{ title: "Custom pod", owns: (key) => key === "backup.paths" || key === "backup.dumpCommand" }],
+    look: backupFieldLook,
   },
 ];
 

@@ -5,6 +5,8 @@ import { NetworkDetails } from "../network/NetworkDetails";
 import { PodDetails } from "../pod/PodDetails";
 import { ProxyDetails } from "../proxy/ProxyDetails";
 import { CertDetails } from "../certs/CertDetails";
+import { BackupCardProgress } from "../backup/BackupProgress";
+import { InstallStatusDetails } from "../install/InstallStatusDetails";
 
 /**
  * Extension point: capability widgets shown inside a service's card on the Status page, after
@@ -17,9 +19,10 @@ export interface StatusExtraProps {
 }
 
 export const statusCardExtras: Partial<Record<ServiceName, ComponentType<StatusExtraProps>[]>> = {
-  pod: [PodDetails],
+  pod: [PodDetails, InstallStatusDetails],
   proxy: [ProxyDetails],
   dns: [DomainDetails],
   ports: [NetworkDetails],
   certs: [CertDetails],
+  backup: [BackupCardProgress],
 };

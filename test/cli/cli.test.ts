@@ -29,6 +29,18 @@ describe("podhost CLI without a daemon", () => {
     expect((await podhost(dir.path, ["config", "get", "proxy.httpsPort"])).stdout.trim()).toBe("9443");
   });
 
+  it("takes --data-dir after the command's name too, as scripts write it", async () => {
+    const other = await tempDir();
+    try {
+      expect((await podhost(dir.path, ["config", "set", "proxy.httpsPort", "9443"])).code).toBe(0);
+      // The helper puts its own --data-dir first: the one after the command wins.
+      const read = await podhost(other.path, ["config", "get", "proxy.httpsPort", "--data-dir", dir.path]);
+      expect(read.stdout.trim(), read.stderr).toBe("9443");
+    } finally {
+      await other.cleanup();
+    }
+  });
+
   it("takes a value that parses as JSON as JSON, and anything else as text", async () => {
     await podhost(dir.path, ["config", "set", "pod.args", '["-p","3000"]']);
     await podhost(dir.path, ["config", "set", "pod.command", "node"]);

@@ -84,14 +84,14 @@ describe("Settings > Pod and the Pod card, with the stand-in pod", () => {
     const profile = podSection().getByLabel("Pod software");
     await profile.waitFor();
     expect(await profile.locator("option:checked").textContent()).toMatch(/^Custom command/);
-    expect(await shownKeys()).toEqual(["pod.args", "pod.command", "pod.cwd", "pod.env", "pod.healthUrl", "pod.managedRedis", "pod.port", "pod.profile", "pod.socketPath", "pod.stopTimeoutMs"]);
+    expect(await shownKeys()).toEqual(["pod.args", "pod.command", "pod.cwd", "pod.env", "pod.healthUrl", "pod.managedPostgres", "pod.managedRedis", "pod.port", "pod.profile", "pod.socketPath", "pod.stopTimeoutMs"]);
     await expect(podSection().getByLabel("Command", { exact: true }).count()).resolves.toBe(1);
     await expect(podSection().locator('[data-key="pod.stopTimeoutMs"]').isVisible()).resolves.toBe(false);
     await podSection().getByText("Advanced", { exact: true }).click();
     await expect(podSection().locator('[data-key="pod.stopTimeoutMs"]').isVisible()).resolves.toBe(true);
 
     await profile.selectOption({ label: "diaspora*" });
-    expect(await shownKeys()).toEqual(["pod.dir", "pod.managedRedis", "pod.port", "pod.profile", "pod.stopTimeoutMs"]);
+    expect(await shownKeys()).toEqual(["pod.dir", "pod.install.checkReleases", "pod.install.repository", "pod.managedPostgres", "pod.managedRedis", "pod.port", "pod.profile", "pod.stopTimeoutMs"]);
     await expect(podSection().getByLabel("diaspora* folder (your checkout)").count()).resolves.toBe(1);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await profile.selectOption("custom");

@@ -55,9 +55,10 @@ const networkGuard = fileURLToPath(new URL("./network-guard.mjs", import.meta.ur
 /**
  * `podhost serve` on a free port; resolves once it printed its UI address. The daemon runs with
  * the network guard: it can resolve only localhost and the names in env.PODHOST_TEST_NAMES.
+ * With `user`, it runs as that (unprivileged) user, as PostgreSQL requires.
  */
-export function servePodhost(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServedPodhost> {
-  const child = spawn(process.execPath, ["--import", networkGuard, cli, "--data-dir", dataDir, "serve", "--ui-port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function servePodhost(dataDir: string, env: NodeJS.ProcessEnv = {}, user?: { uid: number; gid: number }): Promise<ServedPodhost> {
+  const child = spawn(process.execPath, ["--import", networkGuard, cli, "--data-dir", dataDir, "serve", "--ui-port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...user });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -1,0 +1,147 @@
+import type { Command } from "commander";
+import { describeError } from "../../shared/errors";
+import type { InstallPlan, InstallStatus, SystemCheck } from "../../shared/install";
+import type { ControlClient } from "./client";
+
+/**
+ * `podhost pod install|upgrade|check|retry|cancel`: the installer's steps in a terminal, with
+ * the same progress the UI shows. A command that did not get the pod where it was asked exits 1;
+ * Ctrl-C cancels the running step (and undoes what it wrote) before exiting.
+ */
+export function registerPodCommand(program: Command, client: () => ControlClient): void {
+  const pod = program.command("pod").description("install or upgrade diaspora* (podhost's own checkout in its data folder)");
+  pod
+    .command("check")
+    .description("check this computer for what diaspora* needs, with the command that installs each missing piece")
+    .action(async () => {
+      const check = await client().call("install.checkSystem", {});
+      console.log(formatCheck(check));
+      if (!check.ok) process.exitCode = 1;
+    });
+  pod
+    .command("install")
+    .description("install diaspora* (the newest stable release) and get it ready for Start pod")
+    .option("--version <tag>", "the release to install, like v0.9.1.0")
+    .action(async (opts: { version?: string }) => {
+      const c = client();
+      console.log(formatPlan(await c.call("install.plan", { kind: "install", ...(opts.version ? { version: opts.version } : {}) })));
+      await follow(c, () => c.call("install.start", opts.version ? { version: opts.version } : {}));
+    });
+  pod
+    .command("upgrade")
+    .description("upgrade the diaspora* podhost installed; on failure it goes back to the old release and database")
+    .option("--to <tag>", "the release to upgrade to (default: the newest stable one)")
+    .action(async (opts: { to?: string }) => {
+      const c = client();
+      console.log(formatPlan(await c.call("install.plan", { kind: "upgrade", ...(opts.to ? { version: opts.to } : {}) })));
+      await follow(c, () => c.call("install.upgrade", opts.to ? { version: opts.to } : {}));
+    });
+  pod
+    .command("retry")
+    .description("run the failed or cancelled install step again, and the ones after it")
+    .action(async () => {
+      const c = client();
+      await follow(c, () => c.call("install.retry", {}));
+    });
+  pod
+    .command("cancel")
+    .description("cancel the running install or upgrade step (what it wrote is undone)")
+    .action(async () => {
+      const status = await client().call("install.cancel", {});
+      console.log(status.message);
+    });
+}
+
+/** Where following stops: the job ended, or waits for the user (it goes on by itself once the setting is there). */
+const finished = new Set(["done", "failed", "cancelled", "waiting"]);
+
+/** Start the job, print every step and its output as status events arrive, until it ends. */
+async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Promise<void> {
+  let printer = progressPrinter();
+  let resolveEnd: (status: InstallStatus) => void = () => {};
+  const ended = new Promise<InstallStatus>((resolve) => (resolveEnd = resolve));
+  const stopFollowing = await c.follow({ status: (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install!) });
+  const onInterrupt = () => {
+    console.log("\nCancelling the running step…");
+    void c.call("install.cancel", {}).catch(() => undefined);
+  };
+  process.once("SIGINT", onInterrupt);
+  try {
+    const first = await begin();
+    // A job can end before the first event about it arrives: read the status once more.
+    for (const status of [first, (await c.status()).install]) if (printer(status)) resolveEnd(status!);
+    const last = await ended;
+    printer = () => false;
+    if (last.state === "waiting") {
+      console.error(`\nThe install waits for ${last.job?.waitingFor}; it goes on by itself once that is set (\`podhost pod retry\` follows it).`);
+      process.exitCode = 1;
+    } else if (last.state !== "done") {
+      if (last.job?.failure) console.error(`\n✗ ${describeError(last.job.failure)}${last.job.failure.logFile ? `\n  Full log: ${last.job.failure.logFile}` : ""}${last.job.failure.rolledBack ? `\n  ${last.job.failure.rolledBack}` : ""}`);
+      process.exitCode = last.state === "cancelled" ? 130 : 1;
+    }
+    console.log(`\n${last.message}`);
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    stopFollowing();
+  }
+}
+
+/** Prints what is new in each status; true once the job has ended. */
+function progressPrinter(): (status: InstallStatus | undefined) => boolean {
+  let step: string | undefined;
+  let printed: string[] = [];
+  let started = false;
+  return (status) => {
+    const job = status?.job;
+    if (!job) return false;
+    if (job.state === "running") started = true;
+    if (job.current !== step && job.current) {
+      step = job.current;
+      printed = [];
+      const index = job.steps.findIndex((s) => s.id === step);
+      const current = job.steps[index]!;
+      console.log(`\n[${index + 1}/${job.steps.length}] ${current.title} (usually about ${minutes(current.estimateMs)})`);
+    }
+    const fresh = newLines(printed, job.outputTail);
+    for (const line of fresh) console.log(`    ${line}`);
+    printed = job.outputTail;
+    return (started || job.state === "waiting") && finished.has(job.state);
+  };
+}
+
+/** The lines of `next` after what `previous` (the last tail printed) already showed. */
+function newLines(previous: string[], next: string[]): string[] {
+  for (let overlap = Math.min(previous.length, next.length); overlap > 0; overlap--) {
+    if (previous.slice(previous.length - overlap).every((line, i) => line === next[i])) return next.slice(overlap);
+  }
+  return next;
+}
+
+export function formatPlan(plan: InstallPlan): string {
+  const lines = [
+    plan.kind === "install" ? `Install diaspora* ${plan.version} into ${plan.dir}` : `Upgrade diaspora* ${plan.from ?? ""} to ${plan.version} in ${plan.dir}`,
+    `  from ${plan.repository}`,
+    ...plan.steps.map((step, i) => `  ${i + 1}. ${step.title}: ${step.what}`),
+    `  Needs about ${gigabytes(plan.diskBytes)} of disk${plan.freeBytes !== undefined ? ` (${gigabytes(plan.freeBytes)} free)` : ""} and usually about ${minutes(plan.typicalMs)}.`,
+    `  ${plan.testedWith}`,
+  ];
+  return lines.join("\n");
+}
+
+export function formatCheck(check: SystemCheck): string {
+  const lines = [`What diaspora* needs on ${check.os.name}:`];
+  for (const item of check.items) {
+    lines.push(`${item.ok ? "✓" : "✗"} ${item.label}${item.found ? `: ${item.found}` : ""}`);
+    if (!item.ok) lines.push(`    ${item.problem ?? ""}`, `    → ${item.fix ?? ""}`);
+  }
+  lines.push(check.ok ? "Everything diaspora* needs is here." : `${check.items.filter((i) => !i.ok).length} missing: run the commands above, then \`podhost pod check\` again.`);
+  return lines.join("\n");
+}
+
+function minutes(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
