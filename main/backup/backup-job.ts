@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupRecord } from "../../shared/backup";
 import { UserError } from "../../shared/errors";
@@ -30,14 +30,16 @@ export const snapshotHost = "podhost";
 /**
  * One backup: remove locks an interrupted run of ours left, dump the database consistently
  * (pg_dump takes one snapshot of it while the pod keeps writing), write the manifest, then
- * `restic backup` the parts at low priority. The staging folder is emptied afterwards.
+ * `restic backup` the parts at low priority. The last dump stays in the staging folder with the
+ * database's WAL position: when nothing was written since, the next backup reuses it unchanged
+ * (no pg_dump, and restic skips the unchanged file instead of reading it again).
  */
 export async function runBackup(job: JobContext, openDatabase: () => Promise<PodDatabase | undefined>): Promise<BackupRecord> {
   const { target, settings, dataDir, progress, signal } = job;
   const started = job.now();
   const paths = backupPaths(dataDir);
-  await rm(paths.staging, { recursive: true, force: true });
   await mkdir(paths.staging, { recursive: true, mode: 0o700 });
+  for (const entry of await readdir(paths.staging)) if (!keptDump.includes(entry)) await rm(join(paths.staging, entry), { recursive: true, force: true });
   // Locks left by an interrupted run of ours are removed while the database is dumped (only stale
   // ones: their process is gone); a wrong passphrase or a missing repository shows there too.
   const unlocked = restic(target, ["unlock"], "opening the backup repository", { signal });
@@ -52,13 +54,15 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     if (database) {
       const dumpStarted = job.now();
       try {
-        await dumpDatabase(database, join(paths.staging, "database.pgdump"), signal);
+        const reused = await dumpUnlessUnchanged(database, paths.staging, signal);
+        job.log.info(reused ? "The pod's database has not changed since the last backup: its dump is reused." : `Dumped the pod's database in ${((job.now() - dumpStarted) / 1000).toFixed(1)} s.`);
       } finally {
         await database.release();
       }
-      job.log.info(`Dumped the pod's database in ${((job.now() - dumpStarted) / 1000).toFixed(1)} s.`);
       manifest.database = { kind: database.kind, name: database.connection.database, user: database.connection.user, file: "database.pgdump" };
       tags.push("part:database");
+    } else {
+      for (const entry of keptDump) await rm(join(paths.staging, entry), { force: true });
     }
     if (settings.pod.profile === "custom" && settings.backup.dumpCommand.length > 0) {
       await customDump(settings, join(paths.staging, "custom-dump"), signal);
@@ -103,8 +107,35 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     job.log.info(`restic stored the snapshot in ${num("total_duration").toFixed(1)} s: ${num("files_new")} new, ${num("files_changed")} changed and ${num("files_unmodified")} unchanged files.`);
     return { at: started, snapshotId: summary.snapshot_id, totalBytes: num("total_bytes_processed"), files: num("total_files_processed"), bytesAdded: num("data_added"), durationMs: job.now() - started };
   } finally {
-    await rm(paths.staging, { recursive: true, force: true });
+    await rm(join(paths.staging, "custom-dump"), { force: true });
   }
+}
+
+/** The dump and the WAL position it was taken at, kept between backups. */
+const keptDump = ["database.pgdump", "database.wal"];
+
+/**
+ * The database's WAL position and OID: any committed change moves the position, and a recreated
+ * database (a restore) has a new OID. Undefined when it cannot be read (then the dump is taken).
+ */
+async function walPosition(database: PodDatabase, signal: AbortSignal): Promise<string | undefined> {
+  const { connection, bin } = database;
+  const result = await runChild(join(bin, "psql"), ["-tAXc", "SELECT pg_current_wal_lsn() || ' ' || oid FROM pg_database WHERE datname = current_database()"], { env: postgresEnv(connection, process.env), signal });
+  return result.code === 0 && result.stdout.trim() ? `${connection.host}:${connection.port}/${connection.database} ${result.stdout.trim()}` : undefined;
+}
+
+/** A new dump, unless the database has not changed since the one kept; true when the kept one is reused. */
+async function dumpUnlessUnchanged(database: PodDatabase, staging: string, signal: AbortSignal): Promise<boolean> {
+  const [dumpFile, walFile] = keptDump.map((name) => join(staging, name)) as [string, string];
+  const position = await walPosition(database, signal);
+  const previous = await readFile(walFile, "utf8").catch(() => undefined);
+  if (position !== undefined && previous === position && (await stat(dumpFile).then(() => true, () => false))) return true;
+  await rm(walFile, { force: true });
+  // Read before the dump: a write in between moves the position, and the next backup dumps again.
+  await dumpDatabase(database, `${dumpFile}.partial`, signal);
+  await rename(`${dumpFile}.partial`, dumpFile);
+  if (position !== undefined) await writeFileSafely(walFile, position, 0o600);
+  return false;
 }
 
 /** pg_dump's custom format, uncompressed: restic compresses and deduplicates it across backups. */

@@ -4,6 +4,8 @@ import { finished } from "node:stream/promises";
 
 export interface ChildResult {
   code: number | null;
+  /** Without `stdoutFile`: what it printed (the first 64 KiB). */
+  stdout: string;
   stderr: string;
 }
 
@@ -14,8 +16,10 @@ export interface ChildResult {
  */
 export async function runChild(command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string; stdoutFile?: string; signal?: AbortSignal }): Promise<ChildResult> {
   const out = options.stdoutFile ? createWriteStream(options.stdoutFile, { mode: 0o600 }) : undefined;
-  const child = spawn(command, args, { env: options.env, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["ignore", out ? "pipe" : "ignore", "pipe"] });
-  if (out) child.stdout!.pipe(out);
+  const child = spawn(command, args, { env: options.env, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  if (out) child.stdout.pipe(out);
+  else child.stdout.on("data", (chunk: Buffer) => (stdout = (stdout + chunk.toString("utf8")).slice(0, 65_536)));
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-8_000)));
   const abort = () => child.kill("SIGTERM");
@@ -26,7 +30,7 @@ export async function runChild(command: string, args: string[], options: { env: 
       child.once("close", (exitCode) => resolve(exitCode));
     });
     if (out) await finished(out);
-    return { code, stderr: stderr.trim() };
+    return { code, stdout, stderr: stderr.trim() };
   } finally {
     options.signal?.removeEventListener("abort", abort);
   }

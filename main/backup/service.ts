@@ -271,8 +271,6 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
     async start() {
       running = true;
       await load();
-      // A backup that was running when podhost died left its dump behind.
-      await rm(paths.staging, { recursive: true, force: true });
       plan();
     },
     async stop() {

@@ -32,7 +32,7 @@ export function backupPaths(dataDir: string) {
   return {
     root,
     state: join(root, "state.json"),
-    /** The dump and the manifest are written here, backed up, then removed. */
+    /** The manifest and the database dump are written here and backed up; the last dump is kept for the next backup. */
     staging: join(root, "staging"),
     restoreStaging: join(root, "restore-staging"),
     replaced: join(root, "replaced"),

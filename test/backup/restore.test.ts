@@ -22,7 +22,7 @@ describe("backup and restore onto a new computer", () => {
   let passphrase: string;
   let settings: Record<string, unknown>;
   const firstSnapshot = () => (JSON.parse(resticAs(repository, passphrase, ["snapshots", "--json"]).out) as Array<{ id: string }>)[0]!.id;
-  const before: { posts?: unknown; uploads?: Record<string, string>; identity?: string; certs?: Record<string, string>; config?: Record<string, string> } = {};
+  const original: { posts?: unknown; uploads?: Record<string, string>; identity?: string; certs?: Record<string, string>; config?: Record<string, string> } = {};
 
   beforeAll(async () => {
     root = await ownedTempDir(user, "podhost-restore-");
@@ -34,11 +34,11 @@ describe("backup and restore onto a new computer", () => {
     for (const text of ["first post", "a post with 'quotes' and ünïcödé", "third post"]) await addPost(oldPod.podPort, text);
     await writeUploads(join(checkout.dir, "public", "uploads", "images"), 12, 64 * 1024);
     passphrase = await setUpBackups(oldPod.dataDir, repository);
-    before.posts = await readPosts(oldPod.podPort);
-    before.uploads = await hashTree(join(checkout.dir, "public", "uploads"));
-    before.config = await hashTree(join(checkout.dir, "config"));
-    before.identity = await readFile(join(oldPod.dataDir, "pod", "identity.json"), "utf8");
-    before.certs = await hashTree(join(oldPod.dataDir, "certs"));
+    original.posts = await readPosts(oldPod.podPort);
+    original.uploads = await hashTree(join(checkout.dir, "public", "uploads"));
+    original.config = await hashTree(join(checkout.dir, "config"));
+    original.identity = await readFile(join(oldPod.dataDir, "pod", "identity.json"), "utf8");
+    original.certs = await hashTree(join(oldPod.dataDir, "certs"));
   });
   afterAll(async () => {
     await newPod?.served.stop();
@@ -59,6 +59,17 @@ describe("backup and restore onto a new computer", () => {
     const everything = `${JSON.stringify(await status(oldPod.dataDir))}${(await podhost(oldPod.dataDir, ["logs", "-n", "5000"])).stdout}${(await podhost(oldPod.dataDir, ["config", "get"])).stdout}`;
     expect(everything).not.toContain(passphrase);
     expect((await status(oldPod.dataDir)).backup.state).toBe("backed-up");
+  });
+
+  it("reuses the last dump while the database is unchanged, and dumps again after a new post", async () => {
+    const dumpLines = async () => (await podhost(oldPod.dataDir, ["logs", "-n", "5000"])).stdout.split("\n").filter((l) => /\[backup\] (Dumped the pod's database|The pod's database has not changed)/.test(l));
+    const before = (await dumpLines()).length;
+    expect((await podhost(oldPod.dataDir, ["backup", "now"])).code).toBe(0);
+    expect((await dumpLines()).slice(before)).toEqual([expect.stringMatching(/has not changed since the last backup: its dump is reused/)]);
+    await addPost(oldPod.podPort, "written after the first backup");
+    expect((await podhost(oldPod.dataDir, ["backup", "now"])).code).toBe(0);
+    expect((await dumpLines()).slice(before + 1)).toEqual([expect.stringMatching(/Dumped the pod's database in/)]);
+    original.posts = await readPosts(oldPod.podPort);
   });
 
   it("lists the backup with its date, size and what it holds", async () => {
@@ -94,14 +105,14 @@ describe("backup and restore onto a new computer", () => {
     expect((await podhost(newPod!.dataDir, ["config", "get", "pod.dir"])).stdout.trim()).toBe(podDir);
     const snapshot = await startPod(newPod!.dataDir);
     expect(snapshot.pod.lockedUrl).toBe("https://pod.example.test/");
-    expect(await readPosts(Number(settings["pod.port"]))).toEqual(before.posts);
-    expect(await hashTree(join(podDir, "public", "uploads"))).toEqual(before.uploads);
+    expect(await readPosts(Number(settings["pod.port"]))).toEqual(original.posts);
+    expect(await hashTree(join(podDir, "public", "uploads"))).toEqual(original.uploads);
     const config = await hashTree(join(podDir, "config"));
-    expect(config["initializers/secret_token.rb"]).toBe(before.config!["initializers/secret_token.rb"]);
-    expect(config["diaspora.toml"]).toBe(before.config!["diaspora.toml"]);
-    expect(await readFile(join(newPod!.dataDir, "pod", "identity.json"), "utf8")).toBe(before.identity);
+    expect(config["initializers/secret_token.rb"]).toBe(original.config!["initializers/secret_token.rb"]);
+    expect(config["diaspora.toml"]).toBe(original.config!["diaspora.toml"]);
+    expect(await readFile(join(newPod!.dataDir, "pod", "identity.json"), "utf8")).toBe(original.identity);
     // The local CA and the served certificate are the old ones: devices that trusted the CA still do.
-    expect(await hashTree(join(newPod!.dataDir, "certs"))).toEqual(before.certs);
+    expect(await hashTree(join(newPod!.dataDir, "certs"))).toEqual(original.certs);
   });
 
   it("refuses to restore over the running pod unless confirmed, and backs the pod up first when confirmed", async () => {
