@@ -12,6 +12,8 @@ import { createPortsService, type PortsService } from "./ports";
 import { createDnsService, type DnsService } from "./dns";
 import { createWebserverService, type WebserverService } from "./webserver";
 import { createDoctor, type Doctor } from "./doctor";
+import { EventLog } from "./events/event-log";
+import { StatusEvents } from "./events/status-events";
 
 export interface HostOptions {
   dataDir: string;
@@ -45,6 +47,9 @@ export class Host {
   readonly webserver: WebserverService;
   /** Reachability diagnosis over every hop (reads the services' status; changes nothing). */
   readonly doctor: Doctor;
+  /** The event stream: status changes per service, log lines, settings saved, notices. */
+  readonly events = new EventLog();
+  private readonly statusEvents: StatusEvents;
 
   private constructor(
     private readonly options: HostOptions,
@@ -61,6 +66,9 @@ export class Host {
       portsStatus: () => services.ports.status(),
     });
     for (const service of Object.values(services)) service.onChange(() => this.queueEmit());
+    this.statusEvents = new StatusEvents(this.events, options.clock ?? systemClock, this.snapshot());
+    this.onStatus((snapshot) => this.statusEvents.update(snapshot));
+    options.logs.subscribe((line) => this.events.publish("log", line));
   }
 
   static async open(options: HostOptions): Promise<Host> {
@@ -85,7 +93,10 @@ export class Host {
     dnsRef.current = createDnsService({ ctx: ctx("dns"), router: ports.current.router, secrets });
 
     const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current }, reachable);
-    for (const notice of settings.notices) host.log.warn(notice);
+    for (const notice of settings.notices) {
+      host.log.warn(notice);
+      host.events.publish("notice", { level: "warn", text: notice });
+    }
     await host.configureAll();
     // Dynamic DNS keeps the name pointing here while podhost runs, pod started or not.
     await host.services.dns.start();
@@ -108,10 +119,11 @@ export class Host {
   }
 
   /** Validate and save changes (dotted key -> value), then let every service reconcile. */
-  async changeSettings(changes: Record<string, unknown>): Promise<SettingsView> {
-    await this.settings.change(changes);
+  async changeSettings(changes: Record<string, unknown>, baseRevision?: string): Promise<SettingsView> {
+    await this.settings.change(changes, baseRevision);
     this.options.logs.setSecrets(this.settings.secrets.all());
     this.log.info(`Settings changed: ${Object.keys(changes).join(", ")}.`);
+    this.events.publish("settings", { revision: this.settings.revision, keys: Object.keys(changes) });
     await this.configureAll();
     return this.settings.view();
   }
@@ -183,6 +195,7 @@ export class Host {
     await this.stopPod();
     await this.services.dns.stop();
     this.statusListeners.clear();
+    this.statusEvents.close();
   }
 
   private async configureAll(): Promise<void> {

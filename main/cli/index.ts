@@ -8,6 +8,7 @@ import { formatDoctor, formatStatus, printLogLine } from "./format";
 import type { CommandParams } from "../../shared/api";
 import { podhostVersion } from "../version";
 import { registerSetupCommand } from "./setup";
+import { followLogs, watchStatus } from "./follow";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -43,7 +44,9 @@ program
   .command("status")
   .description("show the pod and everything in front of it")
   .option("--json", "print the status snapshot as JSON")
-  .action(async (opts: { json?: boolean }) => {
+  .option("-w, --watch", "keep printing the status as it changes (across daemon restarts)")
+  .action(async (opts: { json?: boolean; watch?: boolean }) => {
+    if (opts.watch) return watchStatus(client(), opts.json ?? false);
     const snapshot = await client().status();
     console.log(opts.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot));
   });
@@ -80,15 +83,11 @@ program
   .command("logs")
   .description("print the daemon's recent log lines")
   .option("-n, --lines <count>", "how many", (v) => Number.parseInt(v, 10), 200)
-  .option("-f, --follow", "keep printing new lines")
+  .option("-f, --follow", "keep printing new lines (across daemon restarts)")
   .action(async (opts: { lines: number; follow?: boolean }) => {
+    if (opts.follow) return followLogs(client(), opts.lines);
     const { lines } = await client().call("logs.tail", { lines: opts.lines });
     lines.forEach(printLogLine);
-    if (opts.follow) {
-      await new Promise<void>((resolve, reject) => {
-        client().follow({ log: printLogLine, end: resolve }).catch(reject);
-      });
-    }
   });
 
 program

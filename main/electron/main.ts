@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { StatusSnapshot } from "../../shared/status";
 import { podUrl } from "../../shared/settings";
 import { ControlClient } from "../cli/client";
+import { followStatus } from "../cli/follow";
 import { defaultDataDir } from "../store/paths";
 import { trayModel, type TrayAction, type TrayMenuItem } from "./menu";
 import { isXdgAutostartEnabled, setXdgAutostart } from "./autostart";
@@ -67,12 +68,10 @@ async function follow(): Promise<void> {
   try {
     const view = await client.call("settings.get", {});
     currentPodUrl = podUrl(view.settings);
-    await client.follow({
-      status: (next) => {
-        notifyChanges(snapshot, next);
-        snapshot = next;
-        render();
-      },
+    followStatus(client, (next) => {
+      notifyChanges(snapshot, next);
+      snapshot = next;
+      render();
     });
   } catch (error) {
     console.error(`podhost tray: cannot follow the daemon: ${String(error)}`);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { applySettingsChanges, getPath, isSecretKey, secretSpecs, type Settings } from "../../shared/settings";
 import { UserError } from "../../shared/errors";
 import type { SettingsView } from "../../shared/api";
@@ -41,11 +42,21 @@ export class SettingsManager {
         return [key, hint === undefined ? { set: false } : { set: true, hint }];
       }),
     );
-    return { settings: this.current, secrets, locked: this.locked() };
+    return { settings: this.current, secrets, locked: this.locked(), revision: this.revision };
+  }
+
+  /**
+   * Names what is saved now, settings and secrets (a digest of both, so it survives a daemon
+   * restart and a change made offline by the CLI changes it too). A client that saves with the
+   * revision it read is refused if anyone saved since.
+   */
+  get revision(): string {
+    return createHash("sha256").update(JSON.stringify([this.current, this.secrets.all()])).digest("hex").slice(0, 16);
   }
 
   /** Validate `changes` (dotted key -> value) as a whole, then save settings and secrets. Nothing is saved if any is refused. */
-  async change(changes: Record<string, unknown>): Promise<void> {
+  async change(changes: Record<string, unknown>, baseRevision?: string): Promise<void> {
+    if (baseRevision !== undefined && baseRevision !== this.revision) throw changedElsewhere();
     const secretChanges = Object.entries(changes).filter(([key]) => isSecretKey(key));
     const settingChanges = Object.fromEntries(Object.entries(changes).filter(([key]) => !isSecretKey(key)));
     for (const [key, value] of secretChanges) {
@@ -65,4 +76,12 @@ export class SettingsManager {
     }
     for (const [key, value] of secretChanges) await this.secrets.set(key, value as string);
   }
+}
+
+function changedElsewhere(): UserError {
+  return new UserError({
+    code: "settings-changed-elsewhere",
+    message: "These settings were changed elsewhere (another window or `podhost config set`) since you loaded them: reload or overwrite.",
+    fix: "Reload to see the saved values (your unsaved edits are dropped), or Overwrite to save yours over them.",
+  });
 }
