@@ -70,15 +70,4 @@ describe("podhost serve", () => {
     expect(existsSync(dataPaths(dir.path).socket)).toBe(false);
     expect(existsSync(dataPaths(dir.path).daemonInfo)).toBe(false);
   });
-
-  it("follows the log with `logs -f` until the daemon goes", async () => {
-    const served = await servePodhost(dir.path);
-    const follower = spawnPodhost(dir.path, ["logs", "-f"]);
-    await waitFor("the follower's first lines", () => /is up/.test(follower.output()));
-    await podhost(dir.path, ["config", "set", "domain", "followed.example.org"]);
-    await waitFor("the change in the followed log", () => /Settings changed: domain/.test(follower.output()));
-    await served.stop();
-    expect(await follower.exited).toBe(0);
-    expect(follower.output()).toMatch(/Shutting down/);
-  });
 });
