@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dataPaths } from "../../main/store/paths";
-import { podhost, servePodhost, spawnPodhost } from "../helpers/podhost";
-import { tempDir, waitFor } from "../helpers/temp";
+import { podhost, servePodhost } from "../helpers/podhost";
+import { tempDir } from "../helpers/temp";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
