@@ -7,6 +7,7 @@ import { certsSettings } from "./certs";
 import { podUrl as podAddress, portsSettings } from "./ports";
 import { dnsSettings, dnsSecrets } from "./dns";
 import { webServerSettings } from "./webserver";
+import { traySettings } from "./tray";
 
 /**
  * The single source of truth for settings: defaults, field docs (`describe`), and validation
@@ -21,6 +22,7 @@ export const settingsSchema = z.object({
   ports: portsSettings.prefault({}),
   dns: dnsSettings.prefault({}),
   webserver: webServerSettings.prefault({}),
+  tray: traySettings.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

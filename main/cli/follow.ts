@@ -1,4 +1,4 @@
-import { applyStatusChange, type EventType } from "../../shared/events";
+import { applyStatusChange, type EventType, type SettingsChanged } from "../../shared/events";
 import { EventFollower, StreamRefused, type FollowState } from "../../shared/event-follower";
 import type { LogLine } from "../../shared/logs";
 import type { StatusSnapshot } from "../../shared/status";
@@ -21,7 +21,11 @@ export interface StatusFollower {
  * The status snapshot, kept current from the event stream: read once, then changed by each
  * `status` event, and read again after the daemon restarts or says this client fell behind.
  */
-export function followStatus(client: ControlClient, onSnapshot: (snapshot: StatusSnapshot) => void, options: { onState?: (state: FollowState, detail?: string) => void; types?: EventType[] } = {}): StatusFollower {
+export function followStatus(
+  client: ControlClient,
+  onSnapshot: (snapshot: StatusSnapshot) => void,
+  options: { onState?: (state: FollowState, detail?: string) => void; types?: EventType[]; onSettings?: (change: SettingsChanged) => void } = {},
+): StatusFollower {
   let snapshot: StatusSnapshot | undefined;
   let first: (snapshot: StatusSnapshot) => void = () => undefined;
   const ready = new Promise<StatusSnapshot>((resolve) => (first = resolve));
@@ -36,6 +40,7 @@ export function followStatus(client: ControlClient, onSnapshot: (snapshot: Statu
       return lastEventId;
     },
     onEvent: (event) => {
+      if (event.type === "settings") options.onSettings?.(event.data);
       if (event.type !== "status" || !snapshot) return;
       snapshot = applyStatusChange(snapshot, event.data);
       onSnapshot(snapshot);

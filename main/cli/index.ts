@@ -182,13 +182,10 @@ async function serve(uiPort: number): Promise<void> {
   };
   process.once("SIGINT", () => shutdown("SIGINT"));
   process.once("SIGTERM", () => shutdown("SIGTERM"));
-  // Under Electron's utilityProcess the tray asks for an orderly stop over the parent port.
-  const parentPort = (process as unknown as { parentPort?: { on(e: "message", l: (m: { data: unknown }) => void): void; postMessage(m: unknown): void } }).parentPort;
-  if (parentPort) {
-    parentPort.on("message", (message) => {
-      if ((message.data as { type?: string })?.type === "stop") shutdown("stop request");
-    });
-    parentPort.postMessage({ type: "ready", url: daemon.uiUrl });
+  // Started by the tray app: stop with it (its quit, logout, or crash), unless told to outlive it.
+  if (process.env.PODHOST_PARENT_PIPE === "stdin") {
+    const { watchParent } = await import("../daemon/parent-watch");
+    watchParent(process.stdin, { stop: (reason) => shutdown(reason), keepRunning: () => daemon.host.settingsView().settings.tray.keepPodRunning, log: (text) => daemon.logs.logger("daemon").info(text) });
   }
 }
 
