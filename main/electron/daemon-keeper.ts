@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { ControlClient } from "../cli/client";
 import { findRunningDaemon, type DaemonInfo } from "../daemon/discovery";
@@ -26,6 +26,21 @@ export interface DaemonKeeperOptions {
 }
 
 export type Ownership = "owned" | "attached";
+
+/**
+ * `podhost serve` as the tray's child: its own process (proxy load never stalls the tray), our
+ * pipe on its stdin, its own process group on POSIX (stopped whole; on Windows `detached` would
+ * open a console window), no window at all on Windows. `execPath` runs `cliPath` as Node (the
+ * Electron binary with ELECTRON_RUN_AS_NODE in `env`).
+ */
+export function spawnDaemonProcess(options: { execPath: string; cliPath: string; dataDir: string; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform }): ChildProcess {
+  return spawn(options.execPath, [options.cliPath, "--data-dir", options.dataDir, "serve", "--ui-port", "0"], {
+    env: { ...process.env, ...options.env, PODHOST_PARENT_PIPE: "stdin" },
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: (options.platform ?? process.platform) !== "win32",
+    windowsHide: true,
+  });
+}
 
 /** What quitting did, for the tray to say. */
 export type QuitOutcome = "stopped" | "pod-stopped" | "left-running";

@@ -2,13 +2,12 @@
 // without Electron: daemon-keeper.ts (attach or start, quit in order), tray-controller.ts (the menu
 // follows the event stream), window-policy.ts (what the window may open), cli-install.ts.
 import { app, BrowserWindow, Menu, Notification, Tray, nativeImage, powerMonitor, session, shell, type MenuItemConstructorOptions } from "electron";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultDataDir } from "../store/paths";
 import { type TrayAction, type TrayMenuItem, type TrayModel } from "./menu";
 import { isXdgAutostartEnabled, setXdgAutostart } from "./autostart";
-import { DaemonKeeper } from "./daemon-keeper";
+import { DaemonKeeper, spawnDaemonProcess } from "./daemon-keeper";
 import { TrayController } from "./tray-controller";
 import { loginItemSettings, mayNavigate, startsHidden, trayImagePath, windowOpenDecision } from "./window-policy";
 import { cliInstall, writeCliInstall } from "./cli-install";
@@ -25,16 +24,7 @@ let quitting: Promise<void> | undefined;
 
 const keeper = new DaemonKeeper({
   dataDir,
-  // The daemon is this binary in Node mode: a process of its own (proxy load never stalls the
-  // tray), with our pipe on stdin so it stops in order when the tray goes, even by a crash.
-  spawnDaemon: () =>
-    spawn(process.execPath, [cliPath, "--data-dir", dataDir, "serve", "--ui-port", "0"], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: "1", PODHOST_PARENT_PIPE: "stdin" },
-      stdio: ["pipe", "ignore", "ignore"],
-      // Its own process group on POSIX (stopped whole); on Windows `detached` would open a console.
-      detached: process.platform !== "win32",
-      windowsHide: true,
-    }),
+  spawnDaemon: () => spawnDaemonProcess({ execPath: process.execPath, cliPath, dataDir, env: { ELECTRON_RUN_AS_NODE: "1" } }),
   onDaemonExit: ({ code, restarting }) => {
     if (!restarting) notify({ title: "podhost stopped", body: `podhost's background service keeps stopping (exit code ${code}). See the log in ${join(dataDir, "logs")}.` });
   },
