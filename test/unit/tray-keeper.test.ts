@@ -71,6 +71,7 @@ describe("the tray's daemon keeper, with real daemons", () => {
       console.log("connected " + keeper.pid);
       setInterval(() => {}, 60_000);
     `], { stdio: ["ignore", "pipe", "inherit"] });
+    onTestFinished(() => void tray.kill("SIGKILL"));
     let output = "";
     tray.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     const daemonPid = Number((await waitFor("the tray stand-in to start its daemon", () => /connected (\d+)/.exec(output) ?? undefined, 30_000))[1]);
