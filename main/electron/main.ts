@@ -38,6 +38,9 @@ const controller = new TrayController({
   ownership: () => keeper.ownership,
 });
 
+// The Electron end-to-end test reads the menu's model and clicks its items through this.
+if (process.env.PODHOST_E2E === "1") Object.assign(globalThis, { podhostTray: { model: () => controller.model, act } });
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
