@@ -2,7 +2,7 @@ import { useSyncExternalStore } from "react";
 import { serviceNames, type StatusSnapshot } from "../shared/status";
 import type { LogLine } from "../shared/logs";
 import { applyStatusChange, type PodhostEvent, type SettingsChanged } from "../shared/events";
-import { EventFollower, StreamRefused, type EventTransport } from "../shared/event-follower";
+import { cancellableWait, EventFollower, StreamRefused, type EventTransport } from "../shared/event-follower";
 import { call, getStatus, isUnauthorized, markUnauthorized } from "./api";
 import { serviceTitles, stateWord } from "./words";
 
@@ -89,14 +89,7 @@ const transport: EventTransport = {
       unhook();
     }
   },
-  wait: (ms, cancel) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      cancel.onCancel(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }),
+  wait: cancellableWait({ set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle) }),
 };
 
 /** Events up to these ids are already in what the last resync read: not applied twice. */

@@ -13,6 +13,18 @@ export interface EventTransport {
   wait(ms: number, cancel: Cancel): Promise<void>;
 }
 
+/** `EventTransport.wait` from the platform's timers (shared/ has none of its own: it is pure ES). */
+export function cancellableWait<H>(timers: { set(fn: () => void, ms: number): H; clear(handle: H): void }): EventTransport["wait"] {
+  return (ms, cancel) =>
+    new Promise((resolve) => {
+      const handle = timers.set(resolve, ms);
+      cancel.onCancel(() => {
+        timers.clear(handle);
+        resolve();
+      });
+    });
+}
+
 /** A cancellation a transport can hook (shared/ has no AbortController: it is pure ES). */
 export class Cancel {
   private cancelled = false;

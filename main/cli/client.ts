@@ -4,7 +4,7 @@ import { apiPaths, type CommandName, type CommandParams, type CommandResult, typ
 import { UserError, isUserErrorInfo } from "../../shared/errors";
 import type { StatusSnapshot } from "../../shared/status";
 import type { StatusAt } from "../../shared/events";
-import { StreamRefused, type EventTransport } from "../../shared/event-follower";
+import { cancellableWait, StreamRefused, type EventTransport } from "../../shared/event-follower";
 import { dataPaths, type DataPaths } from "../store/paths";
 
 /** Thrown when no daemon serves the data dir; commands that can work offline catch it. */
@@ -54,14 +54,7 @@ export class ControlClient {
         req.end();
       });
     },
-    wait: (ms, cancel) =>
-      new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        cancel.onCancel(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+    wait: cancellableWait({ set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle) }),
   };
 
   private async send(method: string, path: string, body?: unknown): Promise<unknown> {
