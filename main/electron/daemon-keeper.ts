@@ -20,6 +20,8 @@ export interface DaemonKeeperOptions {
    * through that pipe.
    */
   spawnDaemon: () => ChildProcess;
+  /** Told each time a daemon answers (at the start, and after a restart: its address may have changed). */
+  onDaemonReady?: (uiUrl: string) => void;
   /** Told when the daemon the tray started died unexpectedly: restarting, or given up. */
   onDaemonExit?: (event: { code: number | null; restarting: boolean }) => void;
   now?: () => number;
@@ -78,7 +80,9 @@ export class DaemonKeeper {
       this.info = await this.waitForDaemon(child);
     }
     const token = (await readFile(paths.token, "utf8")).trim();
-    return `${this.info.url}#token=${token}`;
+    const uiUrl = `${this.info.url}#token=${token}`;
+    this.options.onDaemonReady?.(uiUrl);
+    return uiUrl;
   }
 
   /**

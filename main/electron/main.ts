@@ -25,6 +25,11 @@ let quitting: Promise<void> | undefined;
 const keeper = new DaemonKeeper({
   dataDir,
   spawnDaemon: () => spawnDaemonProcess({ execPath: process.execPath, cliPath, dataDir, env: { ELECTRON_RUN_AS_NODE: "1" } }),
+  onDaemonReady: (url) => {
+    // A restarted daemon listens on a new port: the window follows it.
+    if (window && uiUrl !== url) void window.loadURL(url);
+    uiUrl = url;
+  },
   onDaemonExit: ({ code, restarting }) => {
     if (!restarting) notify({ title: "podhost stopped", body: `podhost's background service keeps stopping (exit code ${code}). See the log in ${join(dataDir, "logs")}.` });
   },
@@ -71,9 +76,10 @@ if (!app.requestSingleInstanceLock()) {
     powerMonitor.on("shutdown", onShutdown as () => void);
     tray = new Tray(image("starting"));
     tray.on("click", () => showWindow());
-    controller.start();
+    controller.redraw();
     try {
-      uiUrl = await keeper.connect();
+      await keeper.connect();
+      controller.start();
       if (!hidden) showWindow();
     } catch (error) {
       notify({ title: "podhost could not start", body: (error as Error).message });
@@ -140,7 +146,6 @@ function showWindow(): void {
     window.focus();
     return;
   }
-  const home = uiUrl;
   window = new BrowserWindow({ width: 1000, height: 720, title: "podhost", show: false, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false } });
   window.removeMenu();
   window.on("close", (event) => {
@@ -152,13 +157,13 @@ function showWindow(): void {
   window.on("session-end", () => void quit());
   window.once("ready-to-show", () => window?.show());
   window.webContents.on("will-navigate", (event, url) => {
-    if (!mayNavigate(url, home)) event.preventDefault();
+    if (!uiUrl || !mayNavigate(url, uiUrl)) event.preventDefault();
   });
   window.webContents.setWindowOpenHandler(({ url, frameName }) => {
     if (windowOpenDecision({ url, frameName }, { podUrl: controller.model.podUrl }) === "open-in-browser") void shell.openExternal(url);
     return { action: "deny" };
   });
-  void window.loadURL(home);
+  void window.loadURL(uiUrl);
 }
 
 /** Quit: the pod stops in order first (unless the user chose to keep it running), then the tray. */
