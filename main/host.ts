@@ -15,6 +15,8 @@ import { createDoctor, type Doctor } from "./doctor";
 import { createBackupService, type BackupService } from "./backup";
 import { BackupFlows } from "./backup/flows";
 import { Installer, managedServices, podControl } from "./pod/install";
+import { EventLog } from "./events/event-log";
+import { StatusEvents } from "./events/status-events";
 
 export interface HostOptions {
   dataDir: string;
@@ -55,6 +57,9 @@ export class Host {
   readonly backups: BackupFlows;
   /** "Install diaspora* for me" and upgrades: the pod's checkout, built by steps (stops and starts the pod through Host). */
   readonly installer: Installer;
+  /** The event stream: status changes per service, log lines, settings saved, notices. */
+  readonly events = new EventLog();
+  private readonly statusEvents: StatusEvents;
 
   private constructor(
     private readonly options: HostOptions,
@@ -97,6 +102,9 @@ export class Host {
       changeSettings: async (changes) => void (await this.changeSettings(changes)),
     });
     this.installer.onChange(() => this.queueEmit());
+    this.statusEvents = new StatusEvents(this.events, options.clock ?? systemClock, this.snapshot());
+    this.onStatus((snapshot) => this.statusEvents.update(snapshot));
+    options.logs.subscribe((line) => this.events.publish("log", line));
   }
 
   static async open(options: HostOptions): Promise<Host> {
@@ -122,6 +130,7 @@ export class Host {
     const backup = createBackupService({ ctx: ctx("backup"), password: () => secrets.get("backup.password"), openDatabase: () => pod.openDatabase() });
 
     const host = new Host(options, settings, { pod, proxy, certs, ports: ports.current, dns: dnsRef.current, backup }, reachable);
+    // Notices about the user's data stay in the status (daemon.notices) until fixed or dismissed.
     for (const notice of settings.notices) host.log.warn(notice.text);
     await host.installer.open();
     await host.configureAll();
@@ -150,10 +159,11 @@ export class Host {
   }
 
   /** Validate and save changes (dotted key -> value), then let every service reconcile. */
-  async changeSettings(changes: Record<string, unknown>): Promise<SettingsView> {
-    await this.settings.change(changes);
+  async changeSettings(changes: Record<string, unknown>, baseRevision?: string): Promise<SettingsView> {
+    await this.settings.change(changes, baseRevision);
     this.options.logs.setSecrets(this.settings.secrets.all());
     this.log.info(`Settings changed: ${Object.keys(changes).join(", ")}.`);
+    this.events.publish("settings", { revision: this.settings.revision, keys: Object.keys(changes) });
     await this.configureAll();
     return this.settings.view();
   }
@@ -251,6 +261,7 @@ export class Host {
     await this.services.dns.stop();
     await this.services.backup.stop();
     this.statusListeners.clear();
+    this.statusEvents.close();
   }
 
   private async configureAll(): Promise<void> {

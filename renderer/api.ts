@@ -1,5 +1,6 @@
 import { apiPaths, type CommandName, type CommandParams, type CommandResult } from "../shared/api";
 import { isUserErrorInfo, type UserErrorInfo } from "../shared/errors";
+import type { StatusAt } from "../shared/events";
 
 /**
  * The UI's only way to the daemon: `POST /api/<command>` with JSON, authenticated by the
@@ -81,6 +82,19 @@ export async function call<K extends CommandName>(name: K, params: CommandParams
  */
 export async function callByName(name: string, params: Record<string, unknown> = {}): Promise<unknown> {
   return post(`/api/${encodeURIComponent(name)}`, params, `run "${name}"`);
+}
+
+/** The status snapshot and the id of the last event it reflects. */
+export async function getStatus(): Promise<StatusAt> {
+  let response: Response;
+  try {
+    response = await fetch(apiPaths.status, { credentials: "same-origin" });
+  } catch {
+    throw new ApiError({ code: "unreachable", message: "Could not reach podhost to read its status.", fix: "Check that podhost is still running." }, 0);
+  }
+  if (response.status === 401) markUnauthorized();
+  if (!response.ok) throw new ApiError({ code: `http-${response.status}`, message: `podhost answered ${response.status} when asked for its status.` }, response.status);
+  return (await response.json()) as StatusAt;
 }
 
 /** Trade the token from podhost's link for a session cookie (a revocable id, never the token). */

@@ -1,13 +1,15 @@
 import { useSyncExternalStore } from "react";
-import { apiPaths } from "../shared/api";
 import { serviceNames, type StatusSnapshot } from "../shared/status";
 import type { LogLine } from "../shared/logs";
-import { call, isUnauthorized } from "./api";
+import { applyStatusChange, type PodhostEvent, type SettingsChanged } from "../shared/events";
+import { cancellableWait, EventFollower, StreamRefused, type EventTransport } from "../shared/event-follower";
+import { call, getStatus, isUnauthorized, markUnauthorized } from "./api";
 import { serviceTitles, stateWord } from "./words";
 
 /**
- * The live side of the UI: the status snapshot and log lines, kept current by the daemon's
- * event stream (`/api/events`), re-read after every reconnect so nothing missed stays stale.
+ * The live side of the UI: the status snapshot, log lines and the settings' revision, kept current
+ * by the daemon's event stream (`/api/events`) through the shared follower, which resumes after a
+ * drop and re-reads the snapshot after a daemon restart.
  */
 export type ConnectionState = "connecting" | "open" | "reconnecting";
 
@@ -35,11 +37,17 @@ const logStore = new Store<LogLine[]>([]);
 const connectionStore = new Store<ConnectionState>("connecting");
 /** One sentence for screen readers when a service changes state (an aria-live region reads it). */
 const announcementStore = new Store<string>("");
+/** The last settings save anyone made (revision and keys), as the stream told it. */
+const settingsStore = new Store<SettingsChanged | null>(null);
+/** Counts re-reads of the snapshot: a page holding its own copy of something re-reads it too. */
+const resyncStore = new Store<number>(0);
 
 export const useStatus = () => useSyncExternalStore(statusStore.subscribe, statusStore.get);
 export const useLogs = () => useSyncExternalStore(logStore.subscribe, logStore.get);
 export const useConnection = () => useSyncExternalStore(connectionStore.subscribe, connectionStore.get);
 export const useAnnouncement = () => useSyncExternalStore(announcementStore.subscribe, announcementStore.get);
+export const useSettingsChange = () => useSyncExternalStore(settingsStore.subscribe, settingsStore.get);
+export const useResyncCount = () => useSyncExternalStore(resyncStore.subscribe, resyncStore.get);
 /** When the event stream dropped (null while connected): the status shown is only what held then. */
 const lostTouchStore = new Store<number | null>(null);
 export const useLostTouchSince = () => useSyncExternalStore(lostTouchStore.subscribe, lostTouchStore.get);
@@ -63,80 +71,79 @@ function keepLast(lines: LogLine[]): LogLine[] {
   return lines.length > maxLogLines ? lines.slice(lines.length - maxLogLines) : lines;
 }
 
-const sameLine = (a: LogLine, b: LogLine) => a.time === b.time && a.source === b.source && a.text === b.text;
-
-// Lines that arrive while `logs.tail` is on its way may be in its answer too.
-let arrivedDuringTail: LogLine[] | null = null;
-
-function receiveLog(line: LogLine): void {
-  arrivedDuringTail?.push(line);
-  logStore.set(keepLast([...logStore.get(), line]));
-}
-
-async function reloadLogs(): Promise<void> {
-  const arrived: LogLine[] = [];
-  arrivedDuringTail = arrived;
-  try {
-    const { lines } = await call("logs.tail", { lines: initialLogLines });
-    const last = lines.at(-1);
-    const fresh = last ? arrived.filter((line) => line.time > last.time || (line.time === last.time && !lines.some((t) => sameLine(t, line)))) : arrived;
-    logStore.set(keepLast([...lines, ...fresh]));
-  } finally {
-    if (arrivedDuringTail === arrived) arrivedDuringTail = null;
-  }
-}
-
-async function reloadStatus(): Promise<void> {
-  setStatus(await call("status.get", {}));
-}
-
-function reload(): Promise<unknown> {
-  // Failures surface elsewhere: a 401 switches screens, a dead daemon shows the reconnect banner.
-  return Promise.allSettled([reloadStatus(), reloadLogs()]);
-}
-
-/** Open the event stream and keep it open until the returned function is called. */
-export function startLive(): () => void {
-  let source: EventSource | null = null;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let retryDelay = 1000;
-  let stopped = false;
-
-  const open = () => {
-    const stream = new EventSource(apiPaths.events);
-    source = stream;
-    stream.addEventListener("open", () => {
-      const wasDown = connectionStore.get() === "reconnecting";
-      connectionStore.set("open");
-      lostTouchStore.set(null);
-      retryDelay = 1000;
-      if (wasDown) void reload();
-    });
-    stream.addEventListener("status", (event) => setStatus(JSON.parse(event.data as string) as StatusSnapshot));
-    stream.addEventListener("log", (event) => receiveLog(JSON.parse(event.data as string) as LogLine));
-    stream.addEventListener("error", () => {
-      if (lostTouchStore.get() === null) lostTouchStore.set(Date.now());
-      connectionStore.set("reconnecting");
-      // The browser retries by itself unless the daemon refused the stream (e.g. 401); then we retry.
-      if (stream.readyState === EventSource.CLOSED) {
-        stream.close();
-        void retry();
+/** A browser's way to the event stream: fetch with the session cookie, read as it arrives. */
+const transport: EventTransport = {
+  stream: async (path, onText, cancel) => {
+    const abort = new AbortController();
+    const unhook = cancel.onCancel(() => abort.abort());
+    try {
+      const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "text/event-stream" }, signal: abort.signal });
+      if (response.status === 401) markUnauthorized();
+      if (!response.ok || !response.body) throw new StreamRefused(response.status);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        onText(value);
       }
-    });
-  };
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    } finally {
+      unhook();
+    }
+  },
+  wait: cancellableWait({ set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle) }),
+};
 
-  const retry = async () => {
-    await reload();
-    if (stopped || isUnauthorized()) return;
-    retryTimer = setTimeout(open, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 15_000);
-  };
+/** Events up to these ids are already in what the last resync read: not applied twice. */
+let statusReadUpTo = 0;
+let logsReadUpTo = 0;
 
-  void reload();
-  open();
-  return () => {
-    stopped = true;
-    clearTimeout(retryTimer);
-    source?.close();
-  };
+/**
+ * Re-read the snapshot and the log's tail (at the start, after a restart of the daemon, or when
+ * it says we fell behind) and follow on from the older of the two: nothing missed, nothing twice.
+ */
+async function resync(): Promise<number> {
+  const [status, tail] = await Promise.all([getStatus(), call("logs.tail", { lines: initialLogLines })]);
+  const { lastEventId, ...snapshot } = status;
+  setStatus(snapshot);
+  logStore.set(keepLast(tail.lines));
+  statusReadUpTo = lastEventId;
+  logsReadUpTo = tail.lastEventId;
+  resyncStore.set(resyncStore.get() + 1);
+  return Math.min(lastEventId, tail.lastEventId);
+}
+
+function receive(event: PodhostEvent): void {
+  if (event.type === "status" && event.id > statusReadUpTo) {
+    const current = statusStore.get();
+    if (current) setStatus(applyStatusChange(current, event.data));
+  }
+  if (event.type === "log" && event.id > logsReadUpTo) logStore.set(keepLast([...logStore.get(), event.data]));
+  if (event.type === "settings") settingsStore.set(event.data);
+}
+
+/** Follow the daemon's events until the returned function is called. */
+export function startLive(): () => void {
+  const follower = new EventFollower({
+    transport,
+    types: ["status", "log", "settings"],
+    resync,
+    onEvent: receive,
+    onState: (state) => {
+      if (state === "open") {
+        connectionStore.set("open");
+        lostTouchStore.set(null);
+      }
+      if (state === "reconnecting") {
+        connectionStore.set("reconnecting");
+        if (lostTouchStore.get() === null) lostTouchStore.set(Date.now());
+      }
+    },
+    // A 401 switches the whole UI to the "open the link" screen; nothing to retry until then.
+    shouldRetry: () => !isUnauthorized(),
+    retry: { minMs: 1000, maxMs: 15_000 },
+  });
+  void follower.start();
+  return () => void follower.stop();
 }

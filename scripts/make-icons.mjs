@@ -22,8 +22,8 @@ const chunk = (type, data) => {
   return Buffer.concat([length, body, crc]);
 };
 
-/** A ring (the pod) with a filled centre (its state), anti-aliased, on transparency. */
-function icon(size, [r, g, b]) {
+/** A ring (the pod) with a filled centre of `dotRadius` (its state), anti-aliased, on transparency. */
+function icon(size, [r, g, b], dotRadius = 0.5) {
   const rows = [];
   const c = (size - 1) / 2;
   for (let y = 0; y < size; y++) {
@@ -31,7 +31,7 @@ function icon(size, [r, g, b]) {
     for (let x = 0; x < size; x++) {
       const d = Math.hypot(x - c, y - c) / (size / 2);
       const ring = Math.max(0, Math.min(1, (0.95 - d) * size / 2)) * (d > 0.72 ? 1 : 0);
-      const dot = Math.max(0, Math.min(1, (0.5 - d) * size / 2));
+      const dot = Math.max(0, Math.min(1, (dotRadius - d) * size / 2));
       const alpha = Math.max(ring, dot);
       row.push(r, g, b, Math.round(alpha * 255));
     }
@@ -52,3 +52,12 @@ for (const [state, colour] of Object.entries(colours)) {
   writeFileSync(`build/tray/${state}@2x.png`, icon(44, colour));
 }
 writeFileSync("build/icon.png", icon(512, [40, 90, 170]));
+
+// macOS menu bar icons are template images (black and alpha; the system colours them for light and
+// dark menu bars, and the "Template" name tells Electron so): the state is the size of the centre.
+const macDots = { stopped: 0, starting: 0.28, running: 0.5, failing: 0.72 };
+mkdirSync("build/tray/mac", { recursive: true });
+for (const [state, dot] of Object.entries(macDots)) {
+  writeFileSync(`build/tray/mac/${state}Template.png`, icon(16, [0, 0, 0], dot));
+  writeFileSync(`build/tray/mac/${state}Template@2x.png`, icon(32, [0, 0, 0], dot));
+}

@@ -46,6 +46,8 @@ export interface SettingsView {
   secrets: Record<string, SecretState>;
   /** Keys that cannot change any more, with the reason (e.g. the pod's URL after the first start). */
   locked: Record<string, string>;
+  /** What is saved now (settings and secrets); a save that names an older one is refused. */
+  revision: string;
 }
 
 export const commands = {
@@ -57,11 +59,11 @@ export const commands = {
   "pod.resetIdentity": command<StatusSnapshot>()({ params: none, mutates: true, summary: "Forget the pod's permanent address (for a new pod); refused while the pod runs." }),
   "settings.get": command<SettingsView>()({ params: none, mutates: false, summary: "All settings, and which secrets are set." }),
   "settings.set": command<SettingsView>()({
-    params: z.object({ changes: z.record(z.string(), z.unknown()) }).strict(),
+    params: z.object({ changes: z.record(z.string(), z.unknown()), baseRevision: z.string().optional() }).strict(),
     mutates: true,
-    summary: "Change settings (dotted key -> value); validated as a whole, saved atomically.",
+    summary: "Change settings (dotted key -> value); validated as a whole, saved atomically; refused if baseRevision is given and is not the saved one.",
   }),
-  "logs.tail": command<{ lines: LogLine[] }>()({
+  "logs.tail": command<{ lines: LogLine[]; lastEventId: number }>()({
     params: z.object({ lines: z.number().int().min(1).max(5000).default(200) }).strict(),
     mutates: false,
     summary: "The last log lines.",
@@ -131,12 +133,6 @@ export type CommandResult<K extends CommandName> = NonNullable<Commands[K]["resu
 
 export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commands, name);
-}
-
-/** Server-sent events on /api/events: the event name and its data. */
-export interface ApiEvents {
-  status: StatusSnapshot;
-  log: LogLine;
 }
 
 /** The body of every failed request. */

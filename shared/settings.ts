@@ -9,6 +9,7 @@ import { podUrl as podAddress, portsSettings } from "./ports";
 import { dnsSettings, dnsSecrets } from "./dns";
 import { webServerSettings } from "./webserver";
 import { backupSecrets, backupSettings } from "./backup";
+import { traySettings } from "./tray";
 
 /**
  * The single source of truth for settings: defaults, field docs (`describe`), and validation
@@ -24,6 +25,7 @@ export const settingsSchema = z.object({
   dns: dnsSettings.prefault({}),
   webserver: webServerSettings.prefault({}),
   backup: backupSettings.prefault({}),
+  tray: traySettings.prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { describeProgress, formatBytes, type BackupStatus, type SnapshotInfo } from "../../shared/backup";
 import { UserError } from "../../shared/errors";
 import type { ControlClient } from "./client";
+import { followStatus } from "./follow";
 
 /**
  * `podhost backup setup|now|list|check|cancel` and `podhost restore`: the Backups page in a
@@ -93,7 +94,8 @@ async function withProgress<T>(api: ControlClient, work: () => Promise<T>): Prom
     lastAt = now;
     process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   };
-  const stopFollowing = await api.follow({ status: (snapshot) => print(snapshot.backup) });
+  const following = followStatus(api, (snapshot) => print(snapshot.backup));
+  await following.ready;
   const onInterrupt = () => {
     process.stderr.write("\nCancelling…\n");
     void api.call("backup.cancel", {});
@@ -103,7 +105,7 @@ async function withProgress<T>(api: ControlClient, work: () => Promise<T>): Prom
     return await work();
   } finally {
     process.off("SIGINT", onInterrupt);
-    stopFollowing();
+    void following.stop();
     if (tty && last) process.stderr.write("\n");
   }
 }

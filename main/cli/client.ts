@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { apiPaths, type CommandName, type CommandParams, type CommandResult, type ApiErrorBody } from "../../shared/api";
 import { UserError, isUserErrorInfo } from "../../shared/errors";
 import type { StatusSnapshot } from "../../shared/status";
-import type { LogLine } from "../../shared/logs";
+import type { StatusAt } from "../../shared/events";
+import { cancellableWait, StreamRefused, type EventTransport } from "../../shared/event-follower";
 import { dataPaths, type DataPaths } from "../store/paths";
 
 /** Thrown when no daemon serves the data dir; commands that can work offline catch it. */
@@ -29,34 +30,32 @@ export class ControlClient {
     return (await this.send("GET", apiPaths.status)) as StatusSnapshot;
   }
 
-  /** Follow the event stream; returns a function that ends it. */
-  async follow(handlers: { status?: (s: StatusSnapshot) => void; log?: (l: LogLine) => void; end?: () => void }): Promise<() => void> {
-    const token = await this.token();
-    return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.paths.socket, path: apiPaths.events, method: "GET", headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } }, (res) => {
-        if (res.statusCode !== 200) return reject(new UserError({ code: "events", message: `The event stream answered ${res.statusCode}.` }));
-        let buffer = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (!event || data === undefined) continue;
-            if (event === "status") handlers.status?.(JSON.parse(data) as StatusSnapshot);
-            if (event === "log") handlers.log?.(JSON.parse(data) as LogLine);
-          }
-        });
-        res.on("close", () => handlers.end?.());
-        resolve(() => req.destroy());
-      });
-      req.on("error", (error) => reject(this.translate(error)));
-      req.end();
-    });
+  /** The snapshot and the id of the last event it reflects (`GET /api/status`). */
+  async statusAt(): Promise<StatusAt> {
+    return (await this.send("GET", apiPaths.status)) as StatusAt;
   }
+
+  /** The event stream over the local socket, for an `EventFollower`. */
+  readonly events: EventTransport = {
+    stream: async (path, onText, cancel) => {
+      const token = await this.token();
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ socketPath: this.paths.socket, path, method: "GET", headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } }, (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return reject(new StreamRefused(res.statusCode ?? 0));
+          }
+          res.setEncoding("utf8");
+          res.on("data", onText);
+          res.on("close", () => resolve());
+        });
+        req.on("error", (error) => (cancel.isCancelled ? resolve() : reject(this.translate(error))));
+        cancel.onCancel(() => req.destroy());
+        req.end();
+      });
+    },
+    wait: cancellableWait({ set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle) }),
+  };
 
   private async send(method: string, path: string, body?: unknown): Promise<unknown> {
     const token = await this.token();

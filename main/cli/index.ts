@@ -15,6 +15,7 @@ import { registerOpenCommand } from "./open";
 import { certsRenewDone, dnsUpdateDone, podCommandDone } from "./outcomes";
 import { registerBackupCommands } from "./backup";
 import { registerPodCommand } from "./pod";
+import { followLogs, watchStatus } from "./follow";
 
 const version = podhostVersion();
 const program = new Command("podhost")
@@ -52,7 +53,9 @@ program
   .command("status")
   .description("show the pod and everything in front of it")
   .option("--json", "print the status snapshot as JSON")
-  .action(async (opts: { json?: boolean }) => {
+  .option("-w, --watch", "keep printing the status as it changes (across daemon restarts)")
+  .action(async (opts: { json?: boolean; watch?: boolean }) => {
+    if (opts.watch) return watchStatus(client(), opts.json ?? false);
     const snapshot = await client().status();
     console.log(opts.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot));
   });
@@ -93,15 +96,11 @@ program
   .command("logs")
   .description("print the daemon's recent log lines")
   .option("-n, --lines <count>", "how many", (v) => Number.parseInt(v, 10), 200)
-  .option("-f, --follow", "keep printing new lines")
+  .option("-f, --follow", "keep printing new lines (across daemon restarts)")
   .action(async (opts: { lines: number; follow?: boolean }) => {
+    if (opts.follow) return followLogs(client(), opts.lines);
     const { lines } = await client().call("logs.tail", { lines: opts.lines });
     lines.forEach(printLogLine);
-    if (opts.follow) {
-      await new Promise<void>((resolve, reject) => {
-        client().follow({ log: printLogLine, end: resolve }).catch(reject);
-      });
-    }
   });
 
 program
@@ -200,13 +199,10 @@ async function serve(uiPort: number): Promise<void> {
   };
   process.once("SIGINT", () => shutdown("SIGINT"));
   process.once("SIGTERM", () => shutdown("SIGTERM"));
-  // Under Electron's utilityProcess the tray asks for an orderly stop over the parent port.
-  const parentPort = (process as unknown as { parentPort?: { on(e: "message", l: (m: { data: unknown }) => void): void; postMessage(m: unknown): void } }).parentPort;
-  if (parentPort) {
-    parentPort.on("message", (message) => {
-      if ((message.data as { type?: string })?.type === "stop") shutdown("stop request");
-    });
-    parentPort.postMessage({ type: "ready", url: daemon.uiUrl });
+  // Started by the tray app: stop with it (its quit, logout, or crash), unless told to outlive it.
+  if (process.env.PODHOST_PARENT_PIPE === "stdin") {
+    const { watchParent } = await import("../daemon/parent-watch");
+    watchParent(process.stdin, { stop: (reason) => shutdown(reason), keepRunning: () => daemon.host.settingsView().settings.tray.keepPodRunning, log: (text) => daemon.logs.logger("daemon").info(text) });
   }
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { describeError } from "../../shared/errors";
 import type { InstallPlan, InstallStatus, SystemCheck } from "../../shared/install";
 import type { ControlClient } from "./client";
+import { followStatus } from "./follow";
 
 /**
  * `podhost pod install|upgrade|check|retry|cancel`: the installer's steps in a terminal, with
@@ -60,7 +61,8 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
   let printer = progressPrinter();
   let resolveEnd: (status: InstallStatus) => void = () => {};
   const ended = new Promise<InstallStatus>((resolve) => (resolveEnd = resolve));
-  const stopFollowing = await c.follow({ status: (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install!) });
+  const following = followStatus(c, (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install!));
+  await following.ready;
   const onInterrupt = () => {
     console.log("\nCancelling the running step…");
     void c.call("install.cancel", {}).catch(() => undefined);
@@ -82,7 +84,7 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
     console.log(`\n${last.message}`);
   } finally {
     process.off("SIGINT", onInterrupt);
-    stopFollowing();
+    void following.stop();
   }
 }
 

@@ -8,6 +8,7 @@ import { letsEncryptDirectory } from "../../shared/certs";
 import { chainOutcome, dnsTestVerdict, reachChanges, reachVerdict, usageDefaults, usageLabels, type Reach, type StepId, type Usage } from "../../shared/setup";
 import type { ControlClient } from "./client";
 import { formatDoctor } from "./format";
+import { followStatus } from "./follow";
 
 /**
  * `podhost setup`: the first-run wizard's questions in a terminal, for a machine with no desktop.
@@ -230,7 +231,8 @@ async function startChain(api: ControlClient, settings: Settings, timeoutMs: num
   };
   let latest: StatusSnapshot | undefined;
   let judge: ((snapshot: StatusSnapshot) => void) | undefined;
-  const stopFollowing = await api.follow({ status: (snapshot) => (judge ? judge(snapshot) : (latest = snapshot)) });
+  const following = followStatus(api, (snapshot) => (judge ? judge(snapshot) : (latest = snapshot)));
+  await following.ready;
   const startedAt = Date.now();
   let failure: Failure | undefined;
   try {
@@ -249,7 +251,7 @@ async function startChain(api: ControlClient, settings: Settings, timeoutMs: num
   } catch (error) {
     failure = { step: "Start pod", error: error as UserErrorInfo };
   } finally {
-    stopFollowing();
+    await following.stop();
   }
   if (!failure) return;
   await api.call("pod.stop", {});

@@ -27,8 +27,8 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
       return host.snapshot();
     },
     "settings.get": async () => host.settingsView(),
-    "settings.set": async ({ changes }) => host.changeSettings(changes),
-    "logs.tail": async ({ lines }) => ({ lines: logs.tail(lines) }),
+    "settings.set": async ({ changes, baseRevision }) => host.changeSettings(changes, baseRevision),
+    "logs.tail": async ({ lines }) => ({ lines: logs.tail(lines), lastEventId: host.events.lastId }),
     "dns.update": async ({ force }) => host.services.dns.updateNow({ force }),
     "certs.renew": async () => host.renewCertificate(),
     "certs.ca": async ({ format }) => (format === "der" ? { derBase64: (await host.services.certs.caCertificateDer()).toString("base64") } : { pem: await host.services.certs.caCertificatePem() }),

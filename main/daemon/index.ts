@@ -75,6 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const stop = () =>
     (stopping ??= (async () => {
       logs.logger("daemon").info("Shutting down.");
+      host.events.publish("notice", { level: "info", text: "podhost is stopping; followers will find it again when it is back." });
       shutdown.abort();
       tcp.closeAllConnections();
       socket.closeAllConnections();

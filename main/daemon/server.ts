@@ -3,9 +3,11 @@ import { ZodError } from "zod";
 import { apiPaths, commands, isCommandName, type ApiErrorBody } from "../../shared/api";
 import { UserError, type UserErrorInfo } from "../../shared/errors";
 import { settingsError } from "../../shared/settings";
+import type { StatusAt } from "../../shared/events";
 import type { Host } from "../host";
 import type { LogBus, Logger } from "../log";
 import { checkApiRequest, checkHost, sameSecret, sessionCookie, type Transport } from "./auth";
+import { serveEvents } from "./events";
 import type { Handlers } from "./handlers";
 import type { SessionBook } from "./sessions";
 import type { UiFile } from "./ui-files";
@@ -90,8 +92,15 @@ async function handle(transport: Transport, options: ControlServerOptions, log: 
   const verdict = checkApiRequest(facts, port, options.token, mutates, (id) => options.sessions.isValid(id));
   if (!verdict.ok) return sendError(res, verdict.status, { code: verdict.status === 401 ? "unauthorized" : "forbidden", message: verdict.message });
 
-  if (url.pathname === apiPaths.status && req.method === "GET") return sendJson(res, 200, options.host.snapshot());
-  if (url.pathname === apiPaths.events && req.method === "GET") return streamEvents(options, req, res);
+  if (url.pathname === apiPaths.status && req.method === "GET") return sendJson(res, 200, statusAt(options.host));
+  if (url.pathname === apiPaths.events && req.method === "GET") {
+    try {
+      return serveEvents(options.host.events, req, res, url, options.shutdown);
+    } catch (error) {
+      if (error instanceof UserError) return sendError(res, 400, error.toJSON());
+      throw error;
+    }
+  }
   if (!isCommandName(name)) return sendError(res, 404, { code: "unknown-command", message: `There is no API command "${name}".` });
   if (req.method !== "POST") return sendError(res, 405, { code: "method", message: `Send ${name} as POST with JSON parameters.` });
 
@@ -114,24 +123,11 @@ async function handle(transport: Transport, options: ControlServerOptions, log: 
   }
 }
 
-function streamEvents(options: ControlServerOptions, req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  send("status", options.host.snapshot());
-  const unsubscribeStatus = options.host.onStatus((snapshot) => send("status", snapshot));
-  const unsubscribeLogs = options.logs.subscribe((line) => send("log", line));
-  // A comment every 15 s keeps idle connections (and proxies between) from timing out.
-  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-  heartbeat.unref();
-  req.socket.setTimeout(0);
-  const end = () => res.end();
-  options.shutdown.addEventListener("abort", end, { once: true });
-  res.on("close", () => {
-    clearInterval(heartbeat);
-    unsubscribeStatus();
-    unsubscribeLogs();
-    options.shutdown.removeEventListener("abort", end);
-  });
+/** The snapshot and the last event it reflects: a follower resumes from there without a gap or a double. */
+function statusAt(host: Host): StatusAt {
+  // Read the id first: an event published while the snapshot is taken is then sent again, never missed.
+  const lastEventId = host.events.lastId;
+  return { ...host.snapshot(), lastEventId };
 }
 
 function serveUi(files: Map<string, UiFile>, pathname: string, req: IncomingMessage, res: ServerResponse): void {

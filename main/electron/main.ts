@@ -1,29 +1,50 @@
-// The tray app: glue between Electron and the daemon. No product logic lives here; the daemon
-// runs in a utilityProcess (so proxy load never stalls the tray) and the tray is one more API client.
-import { app, BrowserWindow, Menu, Notification, Tray, nativeImage, shell, utilityProcess, type MenuItemConstructorOptions, type UtilityProcess } from "electron";
+// The tray app: glue between Electron and plain modules. The decisions live in modules tested
+// without Electron: daemon-keeper.ts (attach or start, quit in order), tray-controller.ts (the menu
+// follows the event stream), window-policy.ts (what the window may open), cli-install.ts.
+import { app, BrowserWindow, Menu, Notification, Tray, nativeImage, powerMonitor, session, shell, type MenuItemConstructorOptions } from "electron";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StatusSnapshot } from "../../shared/status";
-import { podUrl } from "../../shared/settings";
-import { ControlClient } from "../cli/client";
 import { defaultDataDir } from "../store/paths";
-import { trayModel, type TrayAction, type TrayMenuItem } from "./menu";
+import { type TrayAction, type TrayMenuItem, type TrayModel } from "./menu";
 import { isXdgAutostartEnabled, setXdgAutostart } from "./autostart";
-import { notificationsFor } from "./notifications";
+import { DaemonKeeper, spawnDaemonProcess } from "./daemon-keeper";
+import { TrayController } from "./tray-controller";
+import { loginItemSettings, mayNavigate, startsHidden, trayImagePath, windowOpenDecision } from "./window-policy";
+import { cliInstall, writeCliInstall } from "./cli-install";
 
 const appDir = fileURLToPath(new URL("../..", import.meta.url));
+const cliPath = join(appDir, "dist", "cli.js");
 const dataDir = process.env.PODHOST_DATA_DIR || defaultDataDir();
-const client = new ControlClient(dataDir);
-const startHidden = process.argv.includes("--hidden");
+const hidden = startsHidden(process.argv, process.platform === "darwin" && app.getLoginItemSettings().wasOpenedAtLogin);
 
 let tray: Tray | undefined;
 let window: BrowserWindow | undefined;
-let daemon: UtilityProcess | undefined;
 let uiUrl: string | undefined;
-let snapshot: StatusSnapshot | undefined;
-let currentPodUrl: string | undefined;
-let quitting = false;
-const daemonCrashes: number[] = [];
+let quitting: Promise<void> | undefined;
+
+const keeper = new DaemonKeeper({
+  dataDir,
+  spawnDaemon: () => spawnDaemonProcess({ execPath: process.execPath, cliPath, dataDir, env: { ELECTRON_RUN_AS_NODE: "1" } }),
+  onDaemonReady: (url) => {
+    // A restarted daemon listens on a new port: the window follows it.
+    if (window && uiUrl !== url) void window.loadURL(url);
+    uiUrl = url;
+  },
+  onDaemonExit: ({ code, restarting }) => {
+    if (!restarting) notify({ title: "podhost stopped", body: `podhost's background service keeps stopping (exit code ${code}). See the log in ${join(dataDir, "logs")}.` });
+  },
+});
+
+const controller = new TrayController({
+  client: keeper.client,
+  render,
+  notify,
+  autostart: autostartEnabled,
+  ownership: () => keeper.ownership,
+});
+
+// The Electron end-to-end test reads the menu's model and clicks its items through this.
+if (process.env.PODHOST_E2E === "1") Object.assign(globalThis, { podhostTray: { model: () => controller.model, act } });
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -32,61 +53,43 @@ if (!app.requestSingleInstanceLock()) {
   app.on("window-all-closed", () => {
     // A tray app keeps running with no window.
   });
-  app.whenReady().then(() => {
-    tray = new Tray(icon("starting"));
+  // Every way out goes through quit(): the menu, Cmd-Q and app.quit() (before-quit), logout and
+  // shutdown (session-end on Windows, powerMonitor's shutdown elsewhere), and signals.
+  app.on("before-quit", (event) => {
+    if (quitting === undefined) event.preventDefault();
+    void quit();
+  });
+  process.once("SIGTERM", () => void quit());
+  process.once("SIGINT", () => void quit());
+  app.on("web-contents-created", (_event, contents) => {
+    contents.on("will-attach-webview", (event) => event.preventDefault());
+  });
+  app.whenReady().then(async () => {
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, decide) => decide(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    // Linux and macOS: preventDefault delays the shutdown while the pod stops (the handler gets the
+    // event, though Electron's types leave it out).
+    const onShutdown = (event?: { preventDefault(): void }) => {
+      event?.preventDefault();
+      void quit();
+    };
+    powerMonitor.on("shutdown", onShutdown as () => void);
+    tray = new Tray(image("starting"));
     tray.on("click", () => showWindow());
-    render();
-    startDaemon();
-  });
-}
-
-function startDaemon(): void {
-  daemon = utilityProcess.fork(join(appDir, "dist", "cli.js"), ["--data-dir", dataDir, "serve", "--ui-port", "0"], { serviceName: "podhost daemon", stdio: "inherit" });
-  daemon.on("message", (message: { type?: string; url?: string }) => {
-    if (message.type !== "ready" || !message.url) return;
-    uiUrl = message.url;
-    void follow();
-    if (!startHidden) showWindow();
-  });
-  daemon.on("exit", (code) => {
-    daemon = undefined;
-    if (quitting) return;
-    // Bounded restarts: a daemon that keeps dying is reported, not looped.
-    const now = Date.now();
-    daemonCrashes.push(now);
-    while (daemonCrashes.length > 0 && now - daemonCrashes[0]! > 60_000) daemonCrashes.shift();
-    if (daemonCrashes.length >= 3) {
-      new Notification({ title: "podhost stopped", body: `podhost's background service keeps stopping (exit code ${code}). See the log in ${dataDir}/logs.` }).show();
-      return;
+    controller.redraw();
+    try {
+      await keeper.connect();
+      controller.start();
+      if (!hidden) showWindow();
+    } catch (error) {
+      notify({ title: "podhost could not start", body: (error as Error).message });
     }
-    startDaemon();
   });
 }
 
-async function follow(): Promise<void> {
-  try {
-    const view = await client.call("settings.get", {});
-    currentPodUrl = podUrl(view.settings);
-    await client.follow({
-      status: (next) => {
-        notifyChanges(snapshot, next);
-        snapshot = next;
-        render();
-      },
-    });
-  } catch (error) {
-    console.error(`podhost tray: cannot follow the daemon: ${String(error)}`);
-  }
-}
-
-function notifyChanges(before: StatusSnapshot | undefined, after: StatusSnapshot): void {
-  for (const notification of notificationsFor(before, after)) new Notification(notification).show();
-}
-
-function render(): void {
+function render(model: TrayModel): void {
   if (!tray) return;
-  const model = trayModel(snapshot, { podUrl: currentPodUrl, autostart: autostartEnabled() });
-  tray.setImage(icon(model.icon));
+  tray.setImage(image(model.icon));
   tray.setToolTip(model.tooltip);
   tray.setContextMenu(Menu.buildFromTemplate(model.items.map(toMenuItem)));
 }
@@ -99,6 +102,7 @@ function toMenuItem(item: TrayMenuItem): MenuItemConstructorOptions {
 }
 
 async function act(action: TrayAction): Promise<void> {
+  const client = keeper.client;
   try {
     switch (action) {
       case "start":
@@ -109,53 +113,74 @@ async function act(action: TrayAction): Promise<void> {
         return void (await client.call("pod.restart", {}));
       case "open":
         return showWindow();
-      case "openPod":
-        return void (currentPodUrl && (await shell.openExternal(currentPodUrl)));
+      case "openPod": {
+        const url = controller.model.podUrl;
+        return void (url && (await shell.openExternal(url)));
+      }
       case "toggleAutostart":
         await setAutostart(!autostartEnabled());
-        return render();
+        return controller.redraw();
+      case "toggleKeepRunning":
+        return void (await client.call("settings.set", { changes: { "tray.keepPodRunning": !controller.keepsPodRunning } }));
+      case "installCli":
+        return await installCli();
       case "quit":
-        return quit();
+        return await quit();
     }
   } catch (error) {
-    new Notification({ title: "podhost", body: (error as Error).message }).show();
+    notify({ title: "podhost", body: (error as Error).message });
   }
+}
+
+async function installCli(): Promise<void> {
+  const install = cliInstall({ execPath: process.execPath, cliPath, platform: process.platform, appImage: process.env.APPIMAGE, localAppData: process.env.LOCALAPPDATA });
+  if ("unavailable" in install) return notify({ title: "Command-line tool", body: install.unavailable });
+  await writeCliInstall(install);
+  notify({ title: "Command-line tool installed", body: `\`podhost\` is now ${install.path}. If your terminal does not find it, add its folder to PATH.` });
 }
 
 function showWindow(): void {
   if (!uiUrl) return;
-  if (!window) {
-    window = new BrowserWindow({ width: 1000, height: 720, title: "podhost", show: false, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false } });
-    window.removeMenu();
-    window.on("close", (event) => {
-      if (!quitting) {
-        event.preventDefault();
-        window?.hide();
-      }
-    });
-    window.once("ready-to-show", () => window?.show());
-    // Links to the pod or documentation open in the user's browser, never inside the app.
-    window.webContents.setWindowOpenHandler(({ url }) => {
-      void shell.openExternal(url);
-      return { action: "deny" };
-    });
-    void window.loadURL(uiUrl);
-  } else {
+  if (window) {
     window.show();
     window.focus();
+    return;
   }
+  window = new BrowserWindow({ width: 1000, height: 720, title: "podhost", show: false, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false } });
+  window.removeMenu();
+  window.on("close", (event) => {
+    if (quitting === undefined) {
+      event.preventDefault();
+      window?.hide();
+    }
+  });
+  window.on("session-end", () => void quit());
+  window.once("ready-to-show", () => window?.show());
+  window.webContents.on("will-navigate", (event, url) => {
+    if (!uiUrl || !mayNavigate(url, uiUrl)) event.preventDefault();
+  });
+  window.webContents.setWindowOpenHandler(({ url, frameName }) => {
+    if (windowOpenDecision({ url, frameName }, { podUrl: controller.model.podUrl }) === "open-in-browser") void shell.openExternal(url);
+    return { action: "deny" };
+  });
+  void window.loadURL(uiUrl);
 }
 
-/** Quit: the pod stops first, then the daemon, in order. */
-async function quit(): Promise<void> {
-  quitting = true;
-  const running = daemon;
-  if (running) {
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.postMessage({ type: "stop" });
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-  }
-  app.quit();
+/** Quit: the pod stops in order first (unless the user chose to keep it running), then the tray. */
+function quit(): Promise<void> {
+  return (quitting ??= (async () => {
+    try {
+      await controller.stop();
+      await keeper.quit(controller.keepsPodRunning);
+    } catch (error) {
+      console.error(`podhost tray: quitting: ${String(error)}`);
+    }
+    app.exit(0);
+  })());
+}
+
+function notify(notification: { title: string; body: string }): void {
+  new Notification(notification).show();
 }
 
 function autostartEnabled(): boolean {
@@ -164,9 +189,9 @@ function autostartEnabled(): boolean {
 
 async function setAutostart(enabled: boolean): Promise<void> {
   if (process.platform === "linux") await setXdgAutostart(enabled, process.env.APPIMAGE ?? process.execPath);
-  else app.setLoginItemSettings({ openAtLogin: enabled, args: ["--hidden"] });
+  else app.setLoginItemSettings(loginItemSettings(enabled, process.platform));
 }
 
-function icon(state: string) {
-  return nativeImage.createFromPath(join(appDir, "build", "tray", `${state}.png`));
+function image(state: TrayModel["icon"]) {
+  return nativeImage.createFromPath(join(appDir, trayImagePath(state, process.platform)));
 }

@@ -3,7 +3,7 @@ import { overallState } from "../../shared/status";
 import { backupGlance } from "../../shared/backup";
 
 /** The tray menu as data: main.ts turns it into an Electron menu, tests read it directly. */
-export type TrayAction = "start" | "stop" | "restart" | "open" | "openPod" | "toggleAutostart" | "quit";
+export type TrayAction = "start" | "stop" | "restart" | "open" | "openPod" | "toggleAutostart" | "toggleKeepRunning" | "installCli" | "quit";
 
 export type TrayMenuItem =
   | { type: "item"; id: TrayAction; label: string; enabled: boolean }
@@ -17,7 +17,26 @@ export interface TrayModel {
   tooltip: string;
   /** Which of build/tray-<icon>.png to show. */
   icon: OverallState;
+  /** Where "Open my pod" goes (follows the settings). */
+  podUrl?: string;
   items: TrayMenuItem[];
+}
+
+/** What Quit will do: the menu says it before the user picks it. */
+export interface QuitChoice {
+  keepPodRunning: boolean;
+  /** "attached": the daemon runs as a service or from a terminal, and outlives the tray whatever is chosen. */
+  ownership: "owned" | "attached";
+}
+
+function quitItems(quit: QuitChoice | undefined): TrayMenuItem[] {
+  if (!quit) return [{ type: "item", id: "quit", label: "Quit podhost", enabled: true }];
+  const after = quit.keepPodRunning ? "Quit leaves the pod running" : quit.ownership === "attached" ? "Quit stops the pod (podhost itself runs on as a service)" : "Quit stops the pod first";
+  return [
+    { type: "checkbox", id: "toggleKeepRunning", label: "Keep the pod running when podhost closes", checked: quit.keepPodRunning },
+    { type: "info", label: after },
+    { type: "item", id: "quit", label: "Quit podhost", enabled: true },
+  ];
 }
 
 const stateWords: Record<OverallState, string> = {
@@ -28,7 +47,7 @@ const stateWords: Record<OverallState, string> = {
 };
 
 /** A pure function from status to tray: icon, tooltip and menu follow the pod. */
-export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUrl: string | undefined; autostart: boolean }): TrayModel {
+export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUrl: string | undefined; autostart: boolean; quit?: QuitChoice }): TrayModel {
   if (!snapshot) {
     return {
       state: "starting",
@@ -37,7 +56,7 @@ export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUr
       items: [
         { type: "item", id: "open", label: "Open podhost", enabled: false },
         { type: "separator" },
-        { type: "item", id: "quit", label: "Quit podhost", enabled: true },
+        ...quitItems(options.quit),
       ],
     };
   }
@@ -50,6 +69,7 @@ export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUr
     state,
     icon: state,
     tooltip: `podhost: pod ${stateWords[state]}${problem}`,
+    ...(options.podUrl ? { podUrl: options.podUrl } : {}),
     items: [
       ...glance(snapshot),
       { type: "separator" },
@@ -61,7 +81,8 @@ export function trayModel(snapshot: StatusSnapshot | undefined, options: { podUr
       { type: "item", id: "openPod", label: "Open my pod", enabled: pod === "running" && options.podUrl !== undefined },
       { type: "separator" },
       { type: "checkbox", id: "toggleAutostart", label: "Start at login", checked: options.autostart },
-      { type: "item", id: "quit", label: "Quit podhost", enabled: true },
+      { type: "item", id: "installCli", label: "Install command-line tool", enabled: true },
+      ...quitItems(options.quit),
     ],
   };
 }

@@ -1,5 +1,9 @@
 import type { Clock } from "../service";
 import { groupMembers, hasProcfs } from "./proc";
+import { signalTree } from "../system/process-tree";
+
+/** Windows has no process groups: the leader's pid stands for its tree (taskkill /T walks it). */
+const groups = process.platform !== "win32";
 
 /**
  * A process group podhost started (the leader was spawned detached, so pgid = its pid). Signals
@@ -9,7 +13,7 @@ export function groupAlive(pgid: number): boolean {
   // Zombies (exited, not yet reaped by whoever inherited them) still count for kill(-pgid, 0); /proc tells them apart.
   if (hasProcfs) return groupMembers(pgid).length > 0;
   try {
-    process.kill(-pgid, 0);
+    process.kill(groups ? -pgid : pgid, 0);
     return true;
   } catch {
     return false;
@@ -17,6 +21,7 @@ export function groupAlive(pgid: number): boolean {
 }
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (!groups) return void signalTree(pgid, signal === "SIGKILL" ? "SIGKILL" : "SIGTERM");
   try {
     process.kill(-pgid, signal);
   } catch {

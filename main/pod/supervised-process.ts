@@ -105,7 +105,8 @@ export class SupervisedProcess {
     this.setState("starting");
     this.healthy = true;
     this.pid = undefined;
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group on POSIX (stopped whole); on Windows `detached` would open a console window.
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: process.platform !== "win32", windowsHide: true, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     child.on("error", (error) => {
       // A spawn failure (missing program or folder) never emits "exit": treat it as an exit.

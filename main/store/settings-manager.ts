@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { applySettingsChanges, expandChanges, getPath, isSecretKey, secretSpecs, type Settings } from "../../shared/settings";
 import { settingsProblems } from "../../shared/settings-checks";
 import { UserError } from "../../shared/errors";
@@ -72,7 +73,16 @@ export class SettingsManager {
         return [key, hint === undefined ? { set: false } : { set: true, hint }];
       }),
     );
-    return { settings: this.current, secrets, locked: this.lock.locked() };
+    return { settings: this.current, secrets, locked: this.lock.locked(), revision: this.revision };
+  }
+
+  /**
+   * Names what is saved now, settings and secrets (a digest of both, so it survives a daemon
+   * restart and a change made offline by the CLI changes it too). A client that saves with the
+   * revision it read is refused if anyone saved since.
+   */
+  get revision(): string {
+    return createHash("sha256").update(JSON.stringify([this.current, this.secrets.all()])).digest("hex").slice(0, 16);
   }
 
   /** A port podhost listens on outside the settings: settings that would take it are refused. */
@@ -80,9 +90,13 @@ export class SettingsManager {
     this.reserved[what] = port;
   }
 
-  /** Validate `changes` (dotted key or group -> value) as a whole, then save settings and secrets. Nothing is saved if any is refused. */
-  async change(changes: Record<string, unknown>): Promise<void> {
+  /**
+   * Validate `changes` (dotted key or group -> value) as a whole, then save settings and secrets.
+   * Nothing is saved if any is refused, or if `baseRevision` is not what is saved now.
+   */
+  async change(changes: Record<string, unknown>, baseRevision?: string): Promise<void> {
     if (this.readOnly) throw new UserError({ code: "settings-read-only", message: this.readOnly, fix: "Install the newer podhost again, or move settings.json away to start over (podhost keeps nothing else in it)." });
+    if (baseRevision !== undefined && baseRevision !== this.revision) throw changedElsewhere();
     const secretChanges = Object.entries(changes).filter(([key]) => isSecretKey(key));
     const settingChanges = Object.fromEntries(Object.entries(changes).filter(([key]) => !isSecretKey(key)));
     for (const [key, value] of secretChanges) {
@@ -114,4 +128,12 @@ export class SettingsManager {
   async dismissNotice(id: string): Promise<void> {
     await this.book.dismiss(id, this.lock.notices().map((notice) => notice.id));
   }
+}
+
+function changedElsewhere(): UserError {
+  return new UserError({
+    code: "settings-changed-elsewhere",
+    message: "These settings were changed elsewhere (another window or `podhost config set`) since you loaded them: reload or overwrite.",
+    fix: "Reload to see the saved values (your unsaved edits are dropped), or Overwrite to save yours over them.",
+  });
 }

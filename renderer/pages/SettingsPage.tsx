@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { SettingsView } from "../../shared/api";
 import type { UserErrorInfo } from "../../shared/errors";
 import { applySettingsChanges, getPath } from "../../shared/settings";
 import { call } from "../api";
-import { useStatus } from "../live";
+import { useConnection, useResyncCount, useSettingsChange, useStatus } from "../live";
 import { href } from "../router";
 import { ErrorNote, toErrorInfo } from "../components/ErrorNote";
 import { PageHeading } from "../components/PageHeading";
@@ -13,6 +13,7 @@ import { draftOf, valueOf, type Draft } from "../settings/values";
 import { fieldForError, SettingsSection, type SaveResult } from "../settings/SettingsSection";
 import { fieldId } from "../settings/SettingField";
 import { settingsExtras } from "../settings/extras";
+import { ChangedElsewhere, changedKeys, isChangedElsewhere } from "../settings/changed-elsewhere";
 
 const allFields = fieldSpecs();
 const groups = groupFields(allFields);
@@ -35,17 +36,31 @@ function changesOf(fields: FieldSpec[], drafts: Record<string, Draft>, view: Set
 
 export function SettingsPage({ section }: { section?: string }) {
   const status = useStatus();
+  const connection = useConnection();
+  const settingsChange = useSettingsChange();
+  const resyncs = useResyncCount();
+  /** The settings as saved now. */
   const [view, setView] = useState<SettingsView | null>(null);
+  /** The settings the user's unsaved edits started from: a save names its revision. */
+  const [base, setBase] = useState<SettingsView | null>(null);
   const [loadError, setLoadError] = useState<UserErrorInfo | null>(null);
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [results, setResults] = useState<Partial<Record<SectionId, SaveResult>>>({});
   const [saving, setSaving] = useState<SectionId | null>(null);
+  const editing = useRef(false);
+  const isEditing = Object.keys(drafts).length > 0 || saving !== null;
+  useEffect(() => {
+    editing.current = isEditing;
+  }, [isEditing]);
 
+  // Follows changes made elsewhere: the page takes them at once when nothing is being edited;
+  // otherwise the edits stay, untouched fields show the new values, and the base stays where the edits began.
   const reload = useCallback(
     () =>
       call("settings.get", {}).then(
         (next) => {
           setView(next);
+          if (!editing.current) setBase(next);
           setLoadError(null);
         },
         (error: unknown) => setLoadError(toErrorInfo(error)),
@@ -53,9 +68,27 @@ export function SettingsPage({ section }: { section?: string }) {
     [],
   );
 
+  const savedRevision = view?.revision;
+  const announcedRevision = settingsChange?.revision;
   useEffect(() => {
+    if (announcedRevision === undefined || announcedRevision !== savedRevision) void reload();
+    // After the daemon restarts (or the stream resynced), read the settings again too.
+  }, [reload, announcedRevision, savedRevision, resyncs]);
+
+  // Back in touch with the daemon: a page that could not load its settings tries again by itself.
+  const failed = loadError !== null;
+  useEffect(() => {
+    if (connection === "open" && failed) void reload();
+  }, [connection, failed, reload]);
+
+  /** Drops every unsaved edit and shows the settings as saved now. */
+  const discardEdits = () => {
+    setDrafts({});
+    setResults({});
+    setBase(view);
+    editing.current = false;
     void reload();
-  }, [reload]);
+  };
 
   // #/settings/<section> (e.g. a status card's action) brings that section into view;
   // #/settings/<key> (a problem naming its setting) brings that field into view and focuses it.
@@ -71,8 +104,8 @@ export function SettingsPage({ section }: { section?: string }) {
 
   const setResult = (id: SectionId, result: SaveResult | undefined) => setResults((current) => ({ ...current, [id]: result }));
 
-  const save = async (id: SectionId, fields: FieldSpec[]) => {
-    if (!view) return;
+  const save = async (id: SectionId, fields: FieldSpec[], overwrite = false) => {
+    if (!view || !base) return;
     let changes: Record<string, unknown>;
     try {
       changes = changesOf(fields, drafts, view);
@@ -89,7 +122,10 @@ export function SettingsPage({ section }: { section?: string }) {
     setSaving(id);
     setResult(id, undefined);
     try {
-      setView(await call("settings.set", { changes }));
+      // Overwrite: the user saw that the settings changed elsewhere and chose to save over them.
+      const saved = await call("settings.set", { changes, baseRevision: overwrite ? view.revision : base.revision });
+      setView(saved);
+      setBase(saved);
       setDrafts((current) => Object.fromEntries(Object.entries(current).filter(([key]) => !fields.some((f) => f.key === key))));
       setResult(id, { saved: "Saved" });
     } catch (error) {
@@ -144,6 +180,7 @@ export function SettingsPage({ section }: { section?: string }) {
           </button>
         </div>
       ) : null}
+      {view && base && Object.keys(drafts).length > 0 && saving === null ? <ChangedElsewhere changed={changedKeys(allFields, base, view)} after={view} onReload={discardEdits} /> : null}
       {!view ? (
         loadError ? null : <p role="status">Loading settings…</p>
       ) : (
@@ -162,6 +199,7 @@ export function SettingsPage({ section }: { section?: string }) {
                 onSave={() => void save(s.id, fields)}
                 saving={saving === s.id}
                 result={results[s.id]}
+                conflict={isChangedElsewhere(results[s.id]) ? { onReload: discardEdits, onOverwrite: () => void save(s.id, fields, true) } : undefined}
               >
                 {Extras.map((Extra, index) => (
                   <Extra key={index} view={view} status={status} values={values} reload={reload} />

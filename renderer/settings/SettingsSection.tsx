@@ -19,6 +19,8 @@ interface SettingsSectionProps {
   onSave: () => void;
   saving: boolean;
   result?: SaveResult;
+  /** The save was refused because the settings changed elsewhere: the two ways on. */
+  conflict?: { onReload: () => void; onOverwrite: () => void };
   children?: ReactNode;
 }
 
@@ -51,7 +53,7 @@ function partition(section: SectionSpec, fields: FieldSpec[], values: FormValues
 }
 
 /** One section's form: generated fields, the capability's extra widgets, and its own Save button. */
-export function SettingsSection({ section, fields, view, draftFor, values, onChange, onSave, saving, result, children }: SettingsSectionProps) {
+export function SettingsSection({ section, fields, view, draftFor, values, onChange, onSave, saving, result, conflict, children }: SettingsSectionProps) {
   const headingId = `settings-${section.id}-title`;
   const error = result && "error" in result ? result.error : undefined;
   const errorField = fieldForError(fields, error?.field);
@@ -107,6 +109,16 @@ export function SettingsSection({ section, fields, view, draftFor, values, onCha
           <p className="save-result" role="status" data-save-result={result ? ("saved" in result ? "saved" : "error") : undefined}>
             {result ? ("saved" in result ? result.saved : `Not saved: ${error?.message ?? ""}`) : ""}
           </p>
+          {conflict ? (
+            <div className="conflict-actions">
+              <button type="button" className="button" onClick={conflict.onReload}>
+                Reload
+              </button>
+              <button type="button" className="button" onClick={conflict.onOverwrite}>
+                Overwrite
+              </button>
+            </div>
+          ) : null}
         </div>
       </form>
       {children}

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dataPaths } from "../../main/store/paths";
-import { podhost, servePodhost, spawnPodhost } from "../helpers/podhost";
-import { tempDir, waitFor } from "../helpers/temp";
+import { podhost, servePodhost } from "../helpers/podhost";
+import { tempDir } from "../helpers/temp";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
@@ -81,16 +81,5 @@ describe("podhost serve", () => {
     expect(served.output()).toMatch(/SIGTERM received, stopping/);
     expect(existsSync(dataPaths(dir.path).socket)).toBe(false);
     expect(existsSync(dataPaths(dir.path).daemonInfo)).toBe(false);
-  });
-
-  it("follows the log with `logs -f` until the daemon goes", async () => {
-    const served = await servePodhost(dir.path);
-    const follower = spawnPodhost(dir.path, ["logs", "-f"]);
-    await waitFor("the follower's first lines", () => /is up/.test(follower.output()));
-    await podhost(dir.path, ["config", "set", "domain", "followed.example.org"]);
-    await waitFor("the change in the followed log", () => /Settings changed: domain/.test(follower.output()));
-    await served.stop();
-    expect(await follower.exited).toBe(0);
-    expect(follower.output()).toMatch(/Shutting down/);
   });
 });

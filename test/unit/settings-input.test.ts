@@ -76,7 +76,7 @@ describe("settings: error text a person reads", () => {
   it("shows proxy.workers' default as 1 in the README table and in `config get`", () => {
     expect(settingsFields().find((f) => f.key === "proxy.workers")?.defaultValue).toBe(1);
     expect(settingsTable()).toMatch(/^\| `proxy\.workers` \| `1` \|/m);
-    const view = { settings: defaultSettings(), secrets: {}, locked: {} };
+    const view = { settings: defaultSettings(), secrets: {}, locked: {}, revision: "r1" };
     expect(formatConfigGet(view, undefined)).toMatch(/^proxy\.workers = 1$/m);
     expect(formatConfigGet(view, "proxy.workers")).toBe("1");
   });
