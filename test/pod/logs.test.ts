@@ -55,6 +55,8 @@ describe("pod logs", () => {
 
   it("redacts the known secret shapes", () => {
     expect(redactSecrets("postgres://diaspora:s3cr3t@db/x")).toBe("postgres://diaspora:[redacted]@db/x");
+    // A scheme is found where its run of characters starts, whatever stands before it.
+    expect(redactSecrets("url=redis+tls://:pw@h (see x,https://u:p@h)")).toBe("url=redis+tls://:[redacted]@h (see x,https://u:[redacted]@h)");
     expect(redactSecrets('Authorization: Bearer abc.def')).toBe("Authorization: Bearer [redacted]");
     expect(redactSecrets('secret_key_base: "0123abcd"')).toBe('secret_key_base: "[redacted]"');
     expect(redactSecrets("token=abc&x=1")).toBe("token=[redacted]&x=1");
