@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { settingsTable } from "../../main/cli/settings-table";
 
 describe("README", () => {
@@ -16,5 +16,15 @@ describe("README", () => {
     const testCommand = "npm ci && npm run test:deps && npm test";
     expect(readme).toContain(testCommand);
     expect(ci).toContain(testCommand);
+  });
+
+  it("links only to files inside the repository that exist (the design document included)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const links = [...readme.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)|`(\.\.\/[^`]+)`/g)].map((m) => m[1] ?? m[2]!).filter((link) => !/^[a-z]+:/.test(link));
+    expect(links).toContain("docs/ARCHITECTURE.md");
+    for (const link of links) {
+      expect(link.startsWith("../"), `${link} is outside the repository`).toBe(false);
+      expect(existsSync(new URL(`../../${link}`, import.meta.url)), `${link} does not exist`).toBe(true);
+    }
   });
 });
