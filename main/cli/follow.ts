@@ -24,7 +24,7 @@ export interface StatusFollower {
 export function followStatus(
   client: ControlClient,
   onSnapshot: (snapshot: StatusSnapshot) => void,
-  options: { onState?: (state: FollowState, detail?: string) => void; types?: EventType[]; onSettings?: (change: SettingsChanged) => void } = {},
+  options: { onState?: (state: FollowState, detail?: string) => void; types?: EventType[]; onSettings?: (change: SettingsChanged) => void; onLog?: (line: LogLine) => void } = {},
 ): StatusFollower {
   let snapshot: StatusSnapshot | undefined;
   let first: (snapshot: StatusSnapshot) => void = () => undefined;
@@ -41,6 +41,7 @@ export function followStatus(
     },
     onEvent: (event) => {
       if (event.type === "settings") options.onSettings?.(event.data);
+      if (event.type === "log") options.onLog?.(event.data);
       if (event.type !== "status" || !snapshot) return;
       snapshot = applyStatusChange(snapshot, event.data);
       onSnapshot(snapshot);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { describeError } from "../../shared/errors";
-import type { InstallPlan, InstallStatus, SystemCheck } from "../../shared/install";
+import type { InstallPlan, InstallStatus, StepStatus, SystemCheck } from "../../shared/install";
+import type { LogLine } from "../../shared/logs";
 import type { ControlClient } from "./client";
 import { followStatus } from "./follow";
 
@@ -56,24 +57,35 @@ export function registerPodCommand(program: Command, client: () => ControlClient
 /** Where following stops: the job ended, or waits for the user (it goes on by itself once the setting is there). */
 const finished = new Set(["done", "failed", "cancelled", "waiting"]);
 
-/** Start the job, print every step and its output as status events arrive, until it ends. */
+/**
+ * Start the job and print every step and its output until it ends. The output comes as the
+ * daemon's log lines (source install/<step>: every line, in order, each step's heading before its
+ * first line); the status says when the job ended and how.
+ */
 async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Promise<void> {
-  let printer = progressPrinter();
+  const printer = outputPrinter();
   let resolveEnd: (status: InstallStatus) => void = () => {};
   const ended = new Promise<InstallStatus>((resolve) => (resolveEnd = resolve));
-  const following = followStatus(c, (snapshot) => printer(snapshot.install) && resolveEnd(snapshot.install!));
+  let started = false;
+  const watch = (status: InstallStatus | undefined) => {
+    printer.steps(status);
+    if (status?.job?.state === "running") started = true;
+    if (status?.job && (started || status.job.state === "waiting") && finished.has(status.job.state)) resolveEnd(status);
+  };
+  const following = followStatus(c, (snapshot) => watch(snapshot.install), { types: ["status", "log"], onLog: printer.line });
   await following.ready;
   const onInterrupt = () => {
     console.log("\nCancelling the running step…");
     void c.call("install.cancel", {}).catch(() => undefined);
   };
   process.once("SIGINT", onInterrupt);
+  const asked = Date.now();
   try {
     const first = await begin();
-    // A job can end before the first event about it arrives: read the status once more.
-    for (const status of [first, (await c.status()).install]) if (printer(status)) resolveEnd(status!);
+    printer.steps(first);
+    // Nothing was run (the job had ended before we asked): its end comes as no event.
+    if (first.job && finished.has(first.job.state) && (first.job.endedAt ?? 0) < asked) resolveEnd(first);
     const last = await ended;
-    printer = () => false;
     if (last.state === "waiting") {
       console.error(`\nThe install waits for ${last.job?.waitingFor}; it goes on by itself once that is set (\`podhost pod retry\` follows it).`);
       process.exitCode = 1;
@@ -88,35 +100,25 @@ async function follow(c: ControlClient, begin: () => Promise<InstallStatus>): Pr
   }
 }
 
-/** Prints what is new in each status; true once the job has ended. */
-function progressPrinter(): (status: InstallStatus | undefined) => boolean {
-  let step: string | undefined;
-  let printed: string[] = [];
-  let started = false;
-  return (status) => {
-    const job = status?.job;
-    if (!job) return false;
-    if (job.state === "running") started = true;
-    if (job.current !== step && job.current) {
-      step = job.current;
-      printed = [];
-      const index = job.steps.findIndex((s) => s.id === step);
-      const current = job.steps[index]!;
-      console.log(`\n[${index + 1}/${job.steps.length}] ${current.title} (usually about ${minutes(current.estimateMs)})`);
-    }
-    const fresh = newLines(printed, job.outputTail);
-    for (const line of fresh) console.log(`    ${line}`);
-    printed = job.outputTail;
-    return (started || job.state === "waiting") && finished.has(job.state);
+/** Prints each install step's heading before its first line of output, and the output. */
+function outputPrinter(): { steps(status: InstallStatus | undefined): void; line(line: LogLine): void } {
+  let steps: StepStatus[] = [];
+  let current: string | undefined;
+  return {
+    steps: (status) => {
+      if (status?.job) steps = status.job.steps;
+    },
+    line: ({ source, text }) => {
+      if (!source.startsWith("install/")) return;
+      const id = source.slice("install/".length);
+      const index = steps.findIndex((step) => step.id === id);
+      if (id !== current && index >= 0) {
+        current = id;
+        console.log(`\n[${index + 1}/${steps.length}] ${steps[index]!.title} (usually about ${minutes(steps[index]!.estimateMs)})`);
+      }
+      console.log(`    ${text}`);
+    },
   };
-}
-
-/** The lines of `next` after what `previous` (the last tail printed) already showed. */
-function newLines(previous: string[], next: string[]): string[] {
-  for (let overlap = Math.min(previous.length, next.length); overlap > 0; overlap--) {
-    if (previous.slice(previous.length - overlap).every((line, i) => line === next[i])) return next.slice(overlap);
-  }
-  return next;
 }
 
 export function formatPlan(plan: InstallPlan): string {

@@ -9,6 +9,7 @@ export function snapshotWith(overrides: Partial<StatusSnapshot>): StatusSnapshot
     certs: { state: "valid", message: "Valid." },
     ports: { state: "off", message: "off" },
     dns: { state: "off", message: "off", history: [] },
+    backup: { state: "off", message: "Backups are off.", enabled: false },
     ...overrides,
   } as StatusSnapshot;
 }

@@ -5,6 +5,7 @@ import { isUserErrorInfo, UserError, type UserErrorInfo } from "../../../shared/
 import { installDiskBytes, installerTestedWith, installStepIds, stepInfo, upgradeStepIds, type InstallPlan, type InstallStatus, type StepId, type SystemCheck } from "../../../shared/install";
 import type { Settings } from "../../../shared/settings";
 import { ChangeEmitter, type ServiceContext } from "../../service";
+import type { Logger } from "../../log";
 import { explainFailure } from "./failures";
 import { commitJournal, JobStore, journalPath, newJob, undoJournal, type JobRecord } from "./job";
 import { detectOs } from "./packages";
@@ -50,6 +51,8 @@ export class Installer {
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
   private log: WriteStream | undefined;
+  /** The running step's output in the daemon's log (source install/<step>): followers get every line, in order. */
+  private stepOutput: Logger | undefined;
   private emitTimer: { cancel(): void } | undefined;
 
   constructor(private readonly options: InstallerOptions) {
@@ -236,6 +239,7 @@ export class Installer {
       step.logFile = this.store.logFile(job, step.id);
       job.current = step.id;
       this.openLog(step.logFile);
+      this.stepOutput = this.options.ctx.log.child(step.id);
       this.tail = [];
       await this.store.save(job);
       this.changed(true);
@@ -333,6 +337,7 @@ export class Installer {
 
   private output(line: string): void {
     this.log?.write(`${new Date(this.options.ctx.clock.now()).toISOString()} ${line}\n`);
+    this.stepOutput?.info(line);
     this.tail.push(line);
     if (this.tail.length > tailLines) this.tail.splice(0, this.tail.length - tailLines);
     this.changed();
