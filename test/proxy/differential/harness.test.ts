@@ -4,6 +4,8 @@
  * let through, and must not cry wolf on a plain request the toy forwards as nginx does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chunked, request } from "./case";
+import { escapeBytes, readAnswers } from "./client";
 import { corpus } from "./corpus";
 import { createLlhttp } from "./llhttp";
 import { startNginx, withRecorders, type Subject } from "./peers";
@@ -41,5 +43,32 @@ describe("the differential harness against a deliberately broken proxy", () => {
   it("passes a plain GET and a plain POST the toy forwards as nginx does", async () => {
     const result = await runDifferential([caseNamed("corpus/baseline/get"), caseNamed("corpus/baseline/post-length")], toy, nginx, llhttp);
     expect(result.failures.length, report(result)).toBe(0);
+  });
+});
+
+describe("the harness's own readers", () => {
+  const llhttp = createLlhttp();
+  const upgradeWithBody = (trailer: string) => request("POST /socket HTTP/1.1", ["Host: pod.example.test", "Connection: Upgrade", "Upgrade: websocket", "Transfer-Encoding: chunked"], chunked(["abc"], [trailer]));
+
+  it("judges an Upgrade request's body as podhost forwards it (framed, before any 101): llhttp still rejects a broken trailer there", async () => {
+    for (const trailer of ["X-T: a\x01b", "Content-Length: 5"]) {
+      const verdict = await llhttp.judge(upgradeWithBody(trailer));
+      expect(verdict.kind, trailer).toBe("accepted");
+      expect(verdict.kind === "accepted" && verdict.body, trailer).toMatch(/^rejected: HPE_/);
+    }
+    const fine = await llhttp.judge(upgradeWithBody("X-Checksum: 1"));
+    expect(fine).toMatchObject({ kind: "accepted", method: "POST", body: "complete" });
+    // The head as llhttp read it, Upgrade field and all: only the body is judged the second time.
+    expect(fine.kind === "accepted" && fine.headers.map(([name]) => name)).toContain("Upgrade");
+  });
+
+  it("reads an answer to HEAD whose connection ends right after its head, and waits for the body while it is open", () => {
+    const refusal = "HTTP/1.1 400 Bad Request\r\nContent-Length: 13\r\nConnection: close\r\n\r\n";
+    expect(readAnswers(refusal, true).answers.map((a) => a.status)).toEqual([400]);
+    expect(readAnswers(refusal, false).answers).toEqual([]);
+  });
+
+  it("escapes DEL and bytes above 0x7f in the bytes it prints to replay", () => {
+    expect(escapeBytes("3;a=\x7f\r\n\xe9")).toBe(String.raw`"3;a=\u007f\r\n\u00e9"`);
   });
 });
