@@ -125,6 +125,19 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     });
   }
 
+  it("answers a HEAD whose body it refuses with the 400's head alone, then closes (an Upgrade asked for changes nothing)", async () => {
+    const before = pod.seen.length;
+    const head = `HEAD /h HTTP/1.1\r\nConnection: upgrade\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\r\nUpgrade: WebSocket\r\n\r\n`;
+    const response = await rawExchange(proxy.httpPort, `${head}0\r\nContent-Length: 5\r\n\r\n`);
+    expect(statusOf(response)).toBe(400);
+    // The whole answer is its head: a Content-Length announced, no body sent (RFC 9110 9.3.2), and no second answer.
+    expect(response).toMatch(/\r\nContent-Length: \d+\r\n/);
+    expect(response).toMatch(/\r\nConnection: close\r\n/);
+    expect(response.endsWith("\r\n\r\n")).toBe(true);
+    expect(response.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(pod.seen.length).toBe(before);
+  });
+
   for (const [line, status] of [["get /x HTTP/1.1", 400], ["Get /x HTTP/1.1", 400], ["FOO /x HTTP/1.1", 400], ["PRI * HTTP/2.0", 400], ["TRACE /x HTTP/1.1", 405], [`CONNECT ${podName}:443 HTTP/1.1`, 405]] as const) {
     it(`refuses "${line}" with ${status}, as nginx and llhttp do, and forwards nothing`, async () => {
       const before = pod.seen.length;
