@@ -88,8 +88,9 @@ function line(r: RecordedRequest): string {
  * What a request forwarded by podhost carries that nginx's copy of it doesn't. `authorities` are
  * the hosts of absolute-form targets in the case: RFC 9112 3.2.2 has the target's host win over
  * the Host header, as podhost does, while the reference nginx forwards the header ($http_host).
+ * `defaultPort` is the scheme's (the port a target without one names).
  */
-function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, authorities: string[], out: Difference[]): void {
+function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, authorities: string[], defaultPort: string, out: Difference[]): void {
   // nginx decodes %2F before it matches a location, so "/blog%2fx" takes the /blog route there; podhost
   // keeps an encoded slash inside its segment and sends the target whole to the root route.
   const encodedSlashRoute = /%2f/i.test(p.target) && normalTarget(p.target) === normalTarget(`${site.prefix}${n.target}`);
@@ -100,11 +101,11 @@ function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, autho
   const nginxHost = host(lower(n));
   const podhostHost = host(ph);
   // nginx's copy as if it had taken the target's host: its header values name that host instead.
-  const targetPort = /:(\d+)$/.exec(podhostHost)?.[1];
+  const targetPort = /:(\d+)$/.exec(podhostHost)?.[1] ?? defaultPort;
   const fromTarget = authorities.includes(podhostHost) && nginxHost !== "";
   const nh = !fromTarget
     ? lower(n)
-    : lower(n).map(([name, v]): [string, string] => [name, ["host", "x-forwarded-host", "forwarded"].includes(name) ? v.split(nginxHost).join(podhostHost) : name === "x-forwarded-port" && targetPort ? targetPort : v]);
+    : lower(n).map(([name, v]): [string, string] => [name, ["host", "x-forwarded-host", "forwarded"].includes(name) ? v.split(nginxHost).join(podhostHost) : name === "x-forwarded-port" ? targetPort : v]);
   if (host(ph) !== host(nh)) out.push({ kind: "forwarded a different Host", detail: `#${i + 1}: podhost ${JSON.stringify(host(ph))}, nginx ${JSON.stringify(host(nh))}` });
   // nginx leaves Connection-listed names in and podhost takes them out: only what podhost adds counts.
   const nginxHas = new Map<string, number>();
@@ -159,7 +160,7 @@ export function compare(c: Case, p: Observation, n: Observation, deliberate: str
       const same = n.requests.findIndex((r, k) => k >= j && r.method === forwarded.method && normalTarget(r.target) === normalTarget(forwarded.target));
       const k = same >= 0 ? same : j;
       if (k >= n.requests.length) break;
-      compareRequest(i, forwarded, n.requests[k]!, authorities, out);
+      compareRequest(i, forwarded, n.requests[k]!, authorities, c.servername ? "443" : "80", out);
       j = k + 1;
     }
   }

@@ -46,8 +46,8 @@ const valuesOf = (head: RequestBytes, name: string) => head.fields.filter((f) =>
 const trimOws = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, "");
 /** The path of a target, absolute-form or origin-form, without its query. */
 const pathOf = (target: string) => target.replace(/^https?:\/\/[^/?#]*/i, "").split("?")[0]!;
-/** A Host value that names a host: a name or an IP literal, and an optional port of digits. */
-const wellFormedHost = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])(?::\d*)?$/i;
+/** A Host value as RFC 3986 writes one: an IP literal or a reg-name (unreserved, sub-delims, escapes), then an optional port of digits. */
+const rfc3986Host = /^(?:\[[0-9a-f:.]+\]|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?$/i;
 
 /** The first rule that covers a request is the one it is counted under: the narrower ones come first. */
 export const deliberateRules: DeliberateRule[] = [
@@ -138,9 +138,9 @@ export const deliberateRules: DeliberateRule[] = [
     seenIn: ["proxy"],
   },
   {
-    why: "an absolute-form target with a malformed Host: RFC 9112 3.2 says a server MUST answer 400 to a request whose Host is invalid, whatever its target (nginx takes the target's host and ignores the Host)",
+    why: "a Host that is no RFC 3986 host (userinfo, a path, a byte no host name has): RFC 9112 3.2 says a server MUST answer 400, whatever the target, and podhost closes after it as nginx does after a 400 (nginx reads some such as an unknown name, 421, or takes an absolute-form target's host instead)",
     status: 400,
-    covers: (h) => /^https?:\/\//i.test(h.target) && valuesOf(h, "host").some((v) => !wellFormedHost.test(trimOws(v))),
+    covers: (h) => valuesOf(h, "host").some((v) => !rfc3986Host.test(trimOws(v))),
     seenIn: ["proxy"],
   },
 ];

@@ -4,11 +4,13 @@
  * let through, and must not cry wolf on a plain request the toy forwards as nginx does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunked, request } from "./case";
+import { chunked, request, type Case } from "./case";
 import { escapeBytes, readAnswers } from "./client";
+import { compare, type Observation } from "./compare";
 import { corpus } from "./corpus";
 import { createLlhttp } from "./llhttp";
 import { startNginx, withRecorders, type Subject } from "./peers";
+import type { RecordedRequest } from "./recorder";
 import { report, runDifferential } from "./run";
 import { startToyProxy } from "./toy-proxy";
 
@@ -70,5 +72,34 @@ describe("the harness's own readers", () => {
 
   it("escapes DEL and bytes above 0x7f in the bytes it prints to replay", () => {
     expect(escapeBytes("3;a=\x7f\r\n\xe9")).toBe(String.raw`"3;a=\u007f\r\n\u00e9"`);
+  });
+});
+
+describe("the harness's comparison", () => {
+  /** What an app got for `GET /abs` with these headers, and a client answered 200 (no visitor: both sides alike). */
+  const observed = (subject: string, headers: [string, string][]): Observation => {
+    const got: RecordedRequest = { seq: 1, connection: 1, onConnection: 1, method: "GET", target: "/abs", version: "HTTP/1.1", headers, body: Buffer.alloc(0), bodySha256: "e3b0c44298fc1c14", framing: "none", trailers: [] };
+    return { subject, requests: [got], errors: [], tunnelled: "", client: { answers: [{ status: 200, headers: [], body: "", trailers: [] }], rest: "", endedBy: "client" }, visitor: { answer: undefined, requests: [] } };
+  };
+  const forwarded = (host: string, port: string): [string, string][] => [
+    ["Host", host],
+    ["X-Forwarded-For", "127.0.0.1"],
+    ["X-Real-IP", "127.0.0.1"],
+    ["X-Forwarded-Proto", "http"],
+    ["X-Forwarded-Host", host],
+    ["X-Forwarded-Port", port],
+    ["Forwarded", `for=127.0.0.1;host="${host}";proto=http`],
+  ];
+  // The target's authority names no port: the scheme's (80) is the one the visitor used, not the Host header's 443.
+  const absolute: Case = { id: "self-test/absolute-form", probe: "self-test", bytes: request("GET http://other.example.test/abs HTTP/1.1", ["Host: pod.example.test:443"]), sent: 1 };
+  const nginxSaw = observed("nginx", forwarded("pod.example.test:443", "443"));
+
+  it("holds an absolute-form request against nginx's copy as if nginx had taken the target's host, its port the scheme's when it names none", () => {
+    expect(compare(absolute, observed("podhost", forwarded("other.example.test", "80")), nginxSaw, undefined)).toEqual([]);
+  });
+
+  it("still reports a forwarded port that is neither the target's nor its scheme's", () => {
+    const kinds = compare(absolute, observed("podhost", forwarded("other.example.test", "443")), nginxSaw, undefined).map((d) => d.kind);
+    expect(kinds).toEqual(["forwarding header not the proxy's own"]);
   });
 });
