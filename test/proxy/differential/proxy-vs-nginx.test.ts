@@ -13,9 +13,12 @@ import { mutate } from "./mutator";
 import { startNginx, startPodhost, withRecorders, type Subject } from "./peers";
 import { report, runDifferential, type RunResult } from "./run";
 
-/** CI's share of the mutations: what fits the test's time on a busy 2-core machine (the fuzz command runs any number). */
+/**
+ * CI's share of the mutations, the issue's 20,000: about 55 s, and the whole differential folder
+ * about 70 s, on a 2-core machine shared with other test runs (load 6-8). The fuzz command runs any number.
+ */
 export const ciSeed = 1313;
-const ciMutations = 6000;
+const ciMutations = 20_000;
 const lanes = 12;
 
 describe("podhost's proxy against nginx on the same bytes", () => {
