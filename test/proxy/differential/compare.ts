@@ -100,12 +100,15 @@ function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, autho
   const host = (h: [string, string][]) => h.filter(([name]) => name === "host").map(([, v]) => v.toLowerCase()).join(" | ");
   const nginxHost = host(lower(n));
   const podhostHost = host(ph);
-  // nginx's copy as if it had taken the target's host: its header values name that host instead.
+  // nginx's copy as if it had taken the target's host: each value it derives from $http_host names that host instead.
+  const targetHost = ph.find(([name]) => name === "host")?.[1] ?? "";
   const targetPort = /:(\d+)$/.exec(podhostHost)?.[1] ?? defaultPort;
-  const fromTarget = authorities.includes(podhostHost) && nginxHost !== "";
-  const nh = !fromTarget
-    ? lower(n)
-    : lower(n).map(([name, v]): [string, string] => [name, ["host", "x-forwarded-host", "forwarded"].includes(name) ? v.split(nginxHost).join(podhostHost) : name === "x-forwarded-port" ? targetPort : v]);
+  const asTargets = ([name, v]: [string, string]): [string, string] => {
+    if (name === "host" || name === "x-forwarded-host") return [name, v.toLowerCase() === nginxHost ? targetHost : v];
+    if (name === "forwarded") return [name, v.replace(/;host="[^"]*"/, `;host="${targetHost}"`)];
+    return [name, name === "x-forwarded-port" ? targetPort : v];
+  };
+  const nh = authorities.includes(podhostHost) && nginxHost !== "" ? lower(n).map(asTargets) : lower(n);
   if (host(ph) !== host(nh)) out.push({ kind: "forwarded a different Host", detail: `#${i + 1}: podhost ${JSON.stringify(host(ph))}, nginx ${JSON.stringify(host(nh))}` });
   // nginx leaves Connection-listed names in and podhost takes them out: only what podhost adds counts.
   const nginxHas = new Map<string, number>();
@@ -145,7 +148,7 @@ function answered(answers: Answer[]): string {
 export function compare(c: Case, p: Observation, n: Observation, deliberate: string | undefined): Difference[] {
   const out: Difference[] = [];
   const requests = (o: Observation) => o.requests.map(line).join(" / ") || "none";
-  const authorities = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ https?:\/\/([^/\s?#]+)/gm)].map((m) => m[1]!.toLowerCase());
+  const authorities = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ https?:\/\/([^/\s?#]+)/gm)].map((m) => m[1]!.toLowerCase());
   if (c.podhostRefuses) {
     if (p.requests.length > 0) out.push({ kind: "forwarded what the issue says to refuse", detail: `${c.podhostRefuses.why}; the app got ${requests(p)}` });
     const status = p.client.answers[0]?.status;

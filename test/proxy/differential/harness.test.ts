@@ -90,12 +90,24 @@ describe("the harness's comparison", () => {
     ["X-Forwarded-Port", port],
     ["Forwarded", `for=127.0.0.1;host="${host}";proto=http`],
   ];
+  const absoluteForm = (line: string, host: string): Case => ({ id: "self-test/absolute-form", probe: "self-test", bytes: request(line, [`Host: ${host}`]), sent: 1 });
   // The target's authority names no port: the scheme's (80) is the one the visitor used, not the Host header's 443.
-  const absolute: Case = { id: "self-test/absolute-form", probe: "self-test", bytes: request("GET http://other.example.test/abs HTTP/1.1", ["Host: pod.example.test:443"]), sent: 1 };
+  const absolute = absoluteForm("GET http://other.example.test/abs HTTP/1.1", "pod.example.test:443");
   const nginxSaw = observed("nginx", forwarded("pod.example.test:443", "443"));
 
   it("holds an absolute-form request against nginx's copy as if nginx had taken the target's host, its port the scheme's when it names none", () => {
-    expect(compare(absolute, observed("podhost", forwarded("other.example.test", "80")), nginxSaw, undefined)).toEqual([]);
+    const sameRequest: [Case, podhost: [string, string], nginx: [string, string]][] = [
+      [absolute, ["other.example.test", "80"], ["pod.example.test:443", "443"]],
+      // A Host that is also the visitor's address: only Forwarded's host= names the host, not its for=.
+      [absoluteForm("GET http://other.example.test/abs HTTP/1.1", "127.0.0.1"), ["other.example.test", "80"], ["127.0.0.1", "80"]],
+      // nginx forwards the Host header as the client cased it.
+      [absoluteForm("GET http://other.example.test/abs HTTP/1.1", "POD.Example.Test."), ["other.example.test", "80"], ["POD.Example.Test.", "80"]],
+      // Any method token, not only letters.
+      [absoluteForm("M-SEARCH https://pod.example.test:443/abs HTTP/1.1", "pod.example.test:"), ["pod.example.test:443", "443"], ["pod.example.test:", "80"]],
+    ];
+    for (const [c, [podhostHost, podhostPort], [nginxHost, nginxPort]] of sameRequest) {
+      expect(compare(c, observed("podhost", forwarded(podhostHost, podhostPort)), observed("nginx", forwarded(nginxHost, nginxPort)), undefined), c.bytes).toEqual([]);
+    }
   });
 
   it("still reports a forwarded port that is neither the target's nor its scheme's", () => {
