@@ -98,17 +98,17 @@ function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, autho
   if (p.bodySha256 !== n.bodySha256) out.push({ kind: "forwarded a different body", detail: `#${i + 1}: podhost ${p.body.length} B ${escapeBytes(p.body.subarray(0, 120))}, nginx ${n.body.length} B ${escapeBytes(n.body.subarray(0, 120))}` });
   const ph = lower(p);
   const host = (h: [string, string][]) => h.filter(([name]) => name === "host").map(([, v]) => v.toLowerCase()).join(" | ");
-  const nginxHost = host(lower(n));
   const podhostHost = host(ph);
-  // nginx's copy as if it had taken the target's host: each value it derives from $http_host names that host instead.
+  // nginx routes by the target's host but derives its header values from the Host header ($http_host; an
+  // HTTP/1.0 client may send none, and then nginx sends no Host at all): its copy as if it had taken the target's.
   const targetHost = ph.find(([name]) => name === "host")?.[1] ?? "";
   const targetPort = /:(\d+)$/.exec(podhostHost)?.[1] ?? defaultPort;
-  const asTargets = ([name, v]: [string, string]): [string, string] => {
-    if (name === "host" || name === "x-forwarded-host") return [name, v.toLowerCase() === nginxHost ? targetHost : v];
-    if (name === "forwarded") return [name, v.replace(/;host="[^"]*"/, `;host="${targetHost}"`)];
-    return [name, name === "x-forwarded-port" ? targetPort : v];
-  };
-  const nh = authorities.includes(podhostHost) && nginxHost !== "" ? lower(n).map(asTargets) : lower(n);
+  const fromTarget = (headers: [string, string][]): [string, string][] => [
+    ["host", targetHost],
+    ["x-forwarded-host", targetHost],
+    ...headers.filter(([name]) => name !== "host" && name !== "x-forwarded-host").map(([name, v]): [string, string] => [name, name === "forwarded" ? v.replace(/;host="[^"]*"/, `;host="${targetHost}"`) : name === "x-forwarded-port" ? targetPort : v]),
+  ];
+  const nh = authorities.includes(podhostHost) ? fromTarget(lower(n)) : lower(n);
   if (host(ph) !== host(nh)) out.push({ kind: "forwarded a different Host", detail: `#${i + 1}: podhost ${JSON.stringify(host(ph))}, nginx ${JSON.stringify(host(nh))}` });
   // nginx leaves Connection-listed names in and podhost takes them out: only what podhost adds counts.
   const nginxHas = new Map<string, number>();

@@ -105,6 +105,10 @@ describe("the harness's comparison", () => {
       // Any method token, not only letters.
       [absoluteForm("M-SEARCH https://pod.example.test:443/abs HTTP/1.1", "pod.example.test:"), ["pod.example.test:443", "443"], ["pod.example.test:", "80"]],
     ];
+    // An HTTP/1.0 request without Host: nginx forwards no Host and no X-Forwarded-Host, and an empty host= in Forwarded.
+    const noHost: Case = { id: "self-test/no-host", probe: "self-test", bytes: "GET http://other.example.test/abs HTTP/1.0\r\n\r\n", sent: 1 };
+    const nginxWithoutHost = forwarded("", "80").filter(([name]) => name !== "Host" && name !== "X-Forwarded-Host");
+    expect(compare(noHost, observed("podhost", forwarded("other.example.test", "80")), observed("nginx", nginxWithoutHost), undefined)).toEqual([]);
     for (const [c, [podhostHost, podhostPort], [nginxHost, nginxPort]] of sameRequest) {
       expect(compare(c, observed("podhost", forwarded(podhostHost, podhostPort)), observed("nginx", forwarded(nginxHost, nginxPort)), undefined), c.bytes).toEqual([]);
     }
