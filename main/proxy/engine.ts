@@ -117,11 +117,14 @@ async function startInProcess(config: ProxyConfig, certificates: EngineCertifica
   const resolve = (connection: ClientConnection, request: RequestHead, proto: "http" | "https"): Resolved => {
     const absolute = request.target.charCodeAt(0) === 47 /* / */ ? undefined : absoluteForm(request.target);
     const target = safeTarget(absolute ? absolute.path : request.target);
-    if (target === undefined || request.host === undefined) return void sendError(connection, request, 400, true);
+    // Host is owed once by HTTP/1.1 (RFC 9112 3.2: 400 without it, or with two); HTTP/1.0 may leave it out.
+    if (target === undefined || (request.host === undefined && (request.hostCount > 0 || request.minor > 0))) return void sendError(connection, request, 400, true);
     const host = absolute ? absolute.authority : request.host;
+    // An HTTP/1.0 request that names no host at all names none of our sites, as an unknown name doesn't (nginx: 421).
+    if (host === undefined) return void sendError(connection, request, 421);
     const found = table.lookup(host);
     // A Host that is no host name (or has a port no TCP port can have) is malformed: 400 before anything else.
-    if (!found || (absolute && !table.lookup(request.host))) return void sendError(connection, request, 400, true);
+    if (!found || (absolute && request.host !== undefined && !table.lookup(request.host))) return void sendError(connection, request, 400, true);
     if (request.upgrade === undefined && target.startsWith(acmePrefix)) {
       const answer = certificates.http01Response(pathOf(target).slice(acmePrefix.length));
       if (answer instanceof Promise) answer.then((text) => answerHttp01(connection, request, text), () => sendError(connection, request, 500));

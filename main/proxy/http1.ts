@@ -122,7 +122,7 @@ function scanFields(text: string, from: number, visit: (lower: string, start: nu
       if (framing.contentLength !== undefined || !digitsRe.test(value)) throw new HeadError(400, "a repeated or malformed Content-Length");
       framing.contentLength = Number(value);
     } else if (lower === "transfer-encoding") {
-      if (++transferEncodings > 1 || framingValue(text, colon + 1, end, true).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
+      if (++transferEncodings > 1 || framingValue(text, colon + 1, end).toLowerCase() !== "chunked") throw new HeadError(400, "a transfer coding other than chunked");
       framing.chunked = true;
     } else if (lower === "connection") {
       for (const part of trimSpaces(text, colon + 1, end).split(",")) {
@@ -162,15 +162,15 @@ function isSpace(code: number): boolean {
 }
 
 /**
- * The value of a framing header without its leading spaces (and trailing ones, for
- * Transfer-Encoding). A tab anywhere, or a space after a Content-Length, is left in and so
- * refused: nginx refuses the tabs, llhttp the space, and framing is where every reader must agree.
+ * The value of a framing header without the spaces around it (RFC 9110 5.5 OWS; nginx and llhttp
+ * strip them too, and the proxy forwards its own framing, not these bytes). A tab is left in and
+ * so refused: nginx refuses it, and framing is where every reader must agree.
  */
-function framingValue(text: string, start: number, end: number, trailingSpaces = false): string {
+function framingValue(text: string, start: number, end: number): string {
   let from = start;
   let to = end;
   while (from < to && text.charCodeAt(from) === 0x20) from++;
-  while (trailingSpaces && to > from && text.charCodeAt(to - 1) === 0x20) to--;
+  while (to > from && text.charCodeAt(to - 1) === 0x20) to--;
   return text.slice(from, to);
 }
 

@@ -60,7 +60,7 @@ describe("the HTTP port", () => {
     expect(statusOf(unknown)).toBe(421);
     expect(unknown).not.toContain("evil.example");
     const http10 = await rawExchange(proxy.httpPort, "GET /x HTTP/1.0\r\n\r\n");
-    expect(statusOf(http10)).toBe(400);
+    expect(statusOf(http10)).toBe(421);
     expect(location(http10)).toBeUndefined();
   });
 });

@@ -96,6 +96,26 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
     expect(pod.seen.length).toBe(before);
   });
 
+  it("routes an HTTP/1.0 request without Host by its absolute-form target, as nginx does (only HTTP/1.1 owes a Host)", async () => {
+    const before = pod.seen.length;
+    const response = await rawExchange(proxy.httpPort, `GET http://${podName}/old?x=1 HTTP/1.0\r\n\r\n`);
+    expect(statusOf(response)).toBe(200);
+    expect(pod.seen.slice(before).map((r) => [r.url, r.headers.host, r.headers["x-forwarded-host"]])).toEqual([["/old?x=1", podName, podName]]);
+  });
+
+  it("answers an HTTP/1.0 request that names no host 421, as an unknown name, and reads the next request on the connection", async () => {
+    const before = pod.seen.length;
+    const response = await rawExchange(proxy.httpPort, `GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n${get(podName)}`);
+    expect(response.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(["HTTP/1.1 421", "HTTP/1.1 200"]);
+    expect(pod.seen.slice(before).map((r) => r.url)).toEqual(["/x"]);
+  });
+
+  it("still refuses an HTTP/1.1 request without Host (400, RFC 9112 3.2), whatever its target", async () => {
+    const before = pod.seen.length;
+    for (const line of ["GET /x HTTP/1.1", `GET http://${podName}/x HTTP/1.1`]) expect(statusOf(await rawExchange(proxy.httpPort, `${line}\r\nConnection: close\r\n\r\n`)), line).toBe(400);
+    expect(pod.seen.length).toBe(before);
+  });
+
   it("never acts as an open proxy for an absolute-form target naming someone else", async () => {
     const before = pod.seen.length + other.seen.length;
     expect(statusOf(await rawExchange(proxy.httpPort, `GET http://127.0.0.1:${pod.port}/x HTTP/1.1\r\nHost: ${podName}\r\nConnection: close\r\n\r\n`))).toBe(421);
@@ -124,6 +144,19 @@ describe("forwarding headers, Host, SNI and RFC 9112 details", () => {
       expect(pod.seen.length).toBe(before);
     });
   }
+
+  it("answers a HEAD whose body it refuses with the 400's head alone, then closes (an Upgrade asked for changes nothing)", async () => {
+    const before = pod.seen.length;
+    const head = `HEAD /h HTTP/1.1\r\nConnection: upgrade\r\nHost: ${podName}\r\nTransfer-Encoding: chunked\r\nUpgrade: WebSocket\r\n\r\n`;
+    const response = await rawExchange(proxy.httpPort, `${head}0\r\nContent-Length: 5\r\n\r\n`);
+    expect(statusOf(response)).toBe(400);
+    // The whole answer is its head: a Content-Length announced, no body sent (RFC 9110 9.3.2), and no second answer.
+    expect(response).toMatch(/\r\nContent-Length: \d+\r\n/);
+    expect(response).toMatch(/\r\nConnection: close\r\n/);
+    expect(response.endsWith("\r\n\r\n")).toBe(true);
+    expect(response.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(pod.seen.length).toBe(before);
+  });
 
   for (const [line, status] of [["get /x HTTP/1.1", 400], ["Get /x HTTP/1.1", 400], ["FOO /x HTTP/1.1", 400], ["PRI * HTTP/2.0", 400], ["TRACE /x HTTP/1.1", 405], [`CONNECT ${podName}:443 HTTP/1.1`, 405]] as const) {
     it(`refuses "${line}" with ${status}, as nginx and llhttp do, and forwards nothing`, async () => {

@@ -19,11 +19,6 @@ export interface Case {
   /** The client half-closes right after writing (it goes away mid-request). */
   halfClose?: boolean;
   /**
-   * podhost refuses this on purpose though nginx forwards it: the case passes when podhost
-   * refuses it (forwards nothing of it), and says why.
-   */
-  stricter?: string;
-  /**
    * A rule of the issue where nginx is no oracle (it does the unsafe thing too, or answers with
    * another status): podhost must refuse the request, forwarding nothing of it, with `status`
    * when the status matters.

@@ -28,8 +28,11 @@ export interface Timing {
   stallMs: number;
 }
 
-/** Read consecutive answers from `text`; what can't be read (yet) is left in `rest`. */
-export function readAnswers(text: string): { answers: Answer[]; rest: string; tunnel: boolean } {
+/**
+ * Read consecutive answers from `text`; what can't be read (yet) is left in `rest`. `ended`: the
+ * proxy closed the connection after `text`.
+ */
+export function readAnswers(text: string, ended = false): { answers: Answer[]; rest: string; tunnel: boolean } {
   const answers: Answer[] = [];
   let at = 0;
   for (;;) {
@@ -78,8 +81,10 @@ export function readAnswers(text: string): { answers: Answer[]; rest: string; tu
       }
       if (!complete) break;
     } else if (length !== undefined) {
-      // An answer to HEAD announces a length it doesn't carry: the next answer starts right away.
-      if (!text.startsWith("HTTP/1.", i) || Number(length) === 0) {
+      // An answer to HEAD announces a length it doesn't carry: the next answer starts right away,
+      // or the connection ends right after its head (a refused HEAD is answered, then closed).
+      const headOnly = text.startsWith("HTTP/1.", i) || (ended && i === text.length);
+      if (!headOnly || Number(length) === 0) {
         if (text.length < i + Number(length)) break;
         answer.body = text.slice(i, i + Number(length));
         i += Number(length);
@@ -145,17 +150,24 @@ export function exchange(to: Connect, bytes: Buffer, options: { expected: number
       }
       arm();
     });
+    // The proxy's FIN: every byte it sent is in.
+    let proxyFinished = false;
+    socket.once("end", () => (proxyFinished = true));
     socket.on("error", () => socket.destroy());
     socket.once("close", () => {
       clearTimeout(timer);
       clearTimeout(gaveUp);
-      const { answers, rest } = readAnswers(text);
+      const { answers, rest } = readAnswers(text, proxyFinished);
       resolve({ answers, rest, endedBy });
     });
   });
 }
 
-/** A string as a JavaScript literal: printable, escaped, and copy-pasteable into a replay. */
+/**
+ * A string as a JavaScript literal: printable, escaped, and copy-pasteable into a replay. DEL and
+ * bytes above 0x7f are escaped too (JSON leaves them raw, where they are invisible or look alike).
+ */
 export function escapeBytes(bytes: Buffer | string): string {
-  return JSON.stringify(typeof bytes === "string" ? bytes : bytes.toString("latin1"));
+  const text = typeof bytes === "string" ? bytes : bytes.toString("latin1");
+  return JSON.stringify(text).replace(/[\x7f-\xff]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
 }

@@ -88,8 +88,9 @@ function line(r: RecordedRequest): string {
  * What a request forwarded by podhost carries that nginx's copy of it doesn't. `authorities` are
  * the hosts of absolute-form targets in the case: RFC 9112 3.2.2 has the target's host win over
  * the Host header, as podhost does, while the reference nginx forwards the header ($http_host).
+ * `defaultPort` is the scheme's (the port a target without one names).
  */
-function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, authorities: string[], out: Difference[]): void {
+function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, authorities: string[], defaultPort: string, out: Difference[]): void {
   // nginx decodes %2F before it matches a location, so "/blog%2fx" takes the /blog route there; podhost
   // keeps an encoded slash inside its segment and sends the target whole to the root route.
   const encodedSlashRoute = /%2f/i.test(p.target) && normalTarget(p.target) === normalTarget(`${site.prefix}${n.target}`);
@@ -97,14 +98,17 @@ function compareRequest(i: number, p: RecordedRequest, n: RecordedRequest, autho
   if (p.bodySha256 !== n.bodySha256) out.push({ kind: "forwarded a different body", detail: `#${i + 1}: podhost ${p.body.length} B ${escapeBytes(p.body.subarray(0, 120))}, nginx ${n.body.length} B ${escapeBytes(n.body.subarray(0, 120))}` });
   const ph = lower(p);
   const host = (h: [string, string][]) => h.filter(([name]) => name === "host").map(([, v]) => v.toLowerCase()).join(" | ");
-  const nginxHost = host(lower(n));
   const podhostHost = host(ph);
-  // nginx's copy as if it had taken the target's host: its header values name that host instead.
-  const targetPort = /:(\d+)$/.exec(podhostHost)?.[1];
-  const fromTarget = authorities.includes(podhostHost) && nginxHost !== "";
-  const nh = !fromTarget
-    ? lower(n)
-    : lower(n).map(([name, v]): [string, string] => [name, ["host", "x-forwarded-host", "forwarded"].includes(name) ? v.split(nginxHost).join(podhostHost) : name === "x-forwarded-port" && targetPort ? targetPort : v]);
+  // nginx routes by the target's host but derives its header values from the Host header ($http_host; an
+  // HTTP/1.0 client may send none, and then nginx sends no Host at all): its copy as if it had taken the target's.
+  const targetHost = ph.find(([name]) => name === "host")?.[1] ?? "";
+  const targetPort = /:(\d+)$/.exec(podhostHost)?.[1] ?? defaultPort;
+  const fromTarget = (headers: [string, string][]): [string, string][] => [
+    ["host", targetHost],
+    ["x-forwarded-host", targetHost],
+    ...headers.filter(([name]) => name !== "host" && name !== "x-forwarded-host").map(([name, v]): [string, string] => [name, name === "forwarded" ? v.replace(/;host="[^"]*"/, `;host="${targetHost}"`) : name === "x-forwarded-port" ? targetPort : v]),
+  ];
+  const nh = authorities.includes(podhostHost) ? fromTarget(lower(n)) : lower(n);
   if (host(ph) !== host(nh)) out.push({ kind: "forwarded a different Host", detail: `#${i + 1}: podhost ${JSON.stringify(host(ph))}, nginx ${JSON.stringify(host(nh))}` });
   // nginx leaves Connection-listed names in and podhost takes them out: only what podhost adds counts.
   const nginxHas = new Map<string, number>();
@@ -144,7 +148,7 @@ function answered(answers: Answer[]): string {
 export function compare(c: Case, p: Observation, n: Observation, deliberate: string | undefined): Difference[] {
   const out: Difference[] = [];
   const requests = (o: Observation) => o.requests.map(line).join(" / ") || "none";
-  const authorities = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ https?:\/\/([^/\s?#]+)/gm)].map((m) => m[1]!.toLowerCase());
+  const authorities = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ https?:\/\/([^/\s?#]+)/gm)].map((m) => m[1]!.toLowerCase());
   if (c.podhostRefuses) {
     if (p.requests.length > 0) out.push({ kind: "forwarded what the issue says to refuse", detail: `${c.podhostRefuses.why}; the app got ${requests(p)}` });
     const status = p.client.answers[0]?.status;
@@ -159,7 +163,7 @@ export function compare(c: Case, p: Observation, n: Observation, deliberate: str
       const same = n.requests.findIndex((r, k) => k >= j && r.method === forwarded.method && normalTarget(r.target) === normalTarget(forwarded.target));
       const k = same >= 0 ? same : j;
       if (k >= n.requests.length) break;
-      compareRequest(i, forwarded, n.requests[k]!, authorities, out);
+      compareRequest(i, forwarded, n.requests[k]!, authorities, c.servername ? "443" : "80", out);
       j = k + 1;
     }
   }

@@ -195,17 +195,17 @@ add("rules-smuggling", smuggling);
 // --- the reference's routing rules: targets that try to reach another origin or escape a prefix ---
 add("rules-targets", {
   "double-slash-origin": request("GET //evil.example/x HTTP/1.1", [host]),
-  "dot-segments": { bytes: request(`GET ${site.prefix}/../admin HTTP/1.1`, [host]), stricter: "dot segments are refused rather than resolved" },
-  "encoded-dots": { bytes: request(`GET ${site.prefix}/%2e%2e/admin HTTP/1.1`, [host]), stricter: "encoded dot segments are refused rather than resolved" },
-  "encoded-dots-upper": { bytes: request(`GET ${site.prefix}/%2E%2E/admin HTTP/1.1`, [host]), stricter: "encoded dot segments are refused rather than resolved" },
-  "encoded-slash-dots": { bytes: request(`GET ${site.prefix}/..%2fadmin HTTP/1.1`, [host]), stricter: "dot segments behind an encoded slash are refused" },
+  "dot-segments": request(`GET ${site.prefix}/../admin HTTP/1.1`, [host]),
+  "encoded-dots": request(`GET ${site.prefix}/%2e%2e/admin HTTP/1.1`, [host]),
+  "encoded-dots-upper": request(`GET ${site.prefix}/%2E%2E/admin HTTP/1.1`, [host]),
+  "encoded-slash-dots": request(`GET ${site.prefix}/..%2fadmin HTTP/1.1`, [host]),
   "encoded-prefix-slash": request(`GET ${site.prefix}%2f..%2fadmin HTTP/1.1`, [host]),
-  "backslash-dots": { bytes: request(`GET ${site.prefix}/..\\admin HTTP/1.1`, [host]), stricter: "dot segments behind a backslash are refused" },
+  "backslash-dots": request(`GET ${site.prefix}/..\\admin HTTP/1.1`, [host]),
   "double-encoded-dots": request(`GET ${site.prefix}/%252e%252e/admin HTTP/1.1`, [host]),
-  "encoded-nul": { bytes: request("GET /a%00b HTTP/1.1", [host]), stricter: "an encoded NUL in the path is refused" },
+  "encoded-nul": request("GET /a%00b HTTP/1.1", [host]),
   "prefix-lookalike": request(`GET ${site.prefix}ger/x HTTP/1.1`, [host]),
   "prefix-query": request(`GET ${site.prefix}?x=/../admin HTTP/1.1`, [host]),
-  "static-escape": { bytes: request("GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1", [host]), stricter: "encoded dot segments are refused rather than resolved" },
+  "static-escape": request("GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1", [host]),
 });
 
 /** The corpus, in a stable order. */

@@ -174,7 +174,15 @@ export const startNginx: StartSubject = async (recorders) => {
   const dir = await mkdtemp(join(tmpdir(), "podhost-diff-nginx-"));
   const cert = await makeCertificate(dir, [site.name, site.otherName]);
   const ports: { recorder: number; http: number; https: number }[] = [];
-  for (const recorder of recorders) ports.push({ recorder: recorder.port, http: await freePort(), https: await freePort() });
+  // Each free port is drawn at random: two draws can give the same one, which nginx refuses to start with.
+  const drawn = new Set<number>();
+  const distinctPort = async (): Promise<number> => {
+    let port = await freePort();
+    while (drawn.has(port)) port = await freePort();
+    drawn.add(port);
+    return port;
+  };
+  for (const recorder of recorders) ports.push({ recorder: recorder.port, http: await distinctPort(), https: await distinctPort() });
   const file = join(dir, "nginx.conf");
   await writeFile(file, nginxConfig(dir, ports, cert));
   const child: ChildProcess = spawn(requireTool("nginx", ["/usr/sbin/nginx"]), ["-p", dir, "-c", file, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });

@@ -7,6 +7,7 @@ import { ChunkedReader, parseRequestHead } from "../../../main/proxy/http1";
 import type { Case } from "./case";
 import { escapeBytes, type Timing } from "./client";
 import { compare, observe, type Difference, type Observation } from "./compare";
+import { deliberateRule } from "./deliberate";
 import type { Llhttp } from "./llhttp";
 import { site, type Subject } from "./peers";
 
@@ -20,7 +21,7 @@ export interface Failure {
 export interface RunResult {
   ran: number;
   failures: Failure[];
-  /** Cases podhost refused though nginx forwarded them, by the reason that allows it. */
+  /** Cases podhost refused though nginx forwarded them, by the reason that allows it (a rule's `why`, or llhttp's). */
   stricter: Map<string, number>;
 }
 
@@ -58,29 +59,24 @@ function messageStarts(bytes: string): number[] {
   }
 }
 
-/** The client header count podhost's fix caps at (nginx has no such cap; its limit is bytes). */
-const maxClientHeaders = 100;
-
 /**
- * Why podhost may refuse what nginx forwards, or undefined when it may not: the case says so, or
- * llhttp in strict mode rejects the head too, or the target breaks podhost's path rule (dot
- * segments and NUL, plain or encoded, are refused rather than resolved).
+ * Why podhost may refuse what nginx forwarded, or undefined when it may not: llhttp in strict mode
+ * rejects one of the requests too, or a rule of `deliberate.ts` covers one of them with the status
+ * podhost answered. `statuses`: what podhost answered.
  */
-export async function deliberateStrictness(c: Case, llhttp: Llhttp): Promise<string | undefined> {
-  if (c.stricter) return c.stricter;
-  const head = c.bytes.slice(0, c.bytes.indexOf("\r\n\r\n") >>> 0);
-  if (head.split("\r\n").length - 1 > maxClientHeaders) return `more than ${maxClientHeaders} header fields: issue 13 class 4 caps a client's header count so its own headers can't be pushed out`;
-  // Each pipelined message in turn: podhost refusing the third one is deliberate if llhttp refuses that one too.
-  for (const at of messageStarts(c.bytes)) {
-    const verdict = await llhttp.judge(c.bytes.slice(at));
+export async function deliberateStrictness(c: Case, llhttp: Llhttp, statuses: number[]): Promise<string | undefined> {
+  // Each pipelined message in turn (and those sent after the first answer): podhost refusing the third one is deliberate if llhttp refuses that one too.
+  const messages = [c.bytes, c.after ?? ""].filter((bytes) => bytes !== "").flatMap((bytes) => messageStarts(bytes).map((at) => bytes.slice(at)));
+  for (const message of messages) {
+    const verdict = await llhttp.judge(message);
     if (verdict.kind === "rejected" || (verdict.kind === "accepted" && verdict.body.startsWith("rejected"))) return "llhttp (strict) rejects it too";
   }
-  if (/^[^\r\n]*( {2}|\t)[^\r\n]*\r\n/m.test(c.bytes)) return "more than one space between the parts of a request line (RFC 9112 3 has exactly one)";
-  if (/^expect:(?![ \t]*100-continue[ \t]*\r?$)/im.test(c.bytes)) return "an Expect other than 100-continue is answered 417 (RFC 9110 10.1.1)";
-  if (/^host:[ \t]*[^\r\n[\]]*:[^\r\n[\]]*:/im.test(c.bytes)) return "a Host with two ports is a malformed Host (issue 13 class 5)";
-  if (/^host:[ \t]*[^\r\n]*:(\d{6,}|[7-9]\d{4}|6[6-9]\d{3}|65[6-9]\d\d|655[4-9]\d|6553[6-9]|0+)[ \t]*\r?$/im.test(c.bytes)) return "a Host port outside 1-65535 is a malformed Host (issue 13 class 5)";
-  const targets = [...`${c.bytes}${c.after ?? ""}`.matchAll(/^[A-Za-z]+ (\S+) HTTP\//gm)].map((m) => m[1]!);
-  if (targets.some((t) => /(^|[/\\]|%2f|%5c)(\.|%2e){1,2}([/\\]|%2f|%5c|$)|%00/i.test(t.split("?")[0]!))) return "dot segments or NUL in the path are refused, not resolved";
+  for (const message of messages) {
+    for (const status of new Set(statuses)) {
+      const rule = deliberateRule(message, status);
+      if (rule) return rule.why;
+    }
+  }
   return undefined;
 }
 
@@ -96,7 +92,7 @@ export async function runDifferential(cases: Case[], podhost: Subject, nginx: Su
   const once = async (lane: number, c: Case, timing: Timing) => {
     const token = `${lane}-${++visitors}`;
     const [p, n] = await Promise.all([observe(podhost.name, podhost.lanes[lane]!, c, `p${token}`, timing, site.name), observe(nginx.name, nginx.lanes[lane]!, c, `n${token}`, timing, site.name)]);
-    const deliberate = p.requests.length < n.requests.length ? await deliberateStrictness(c, llhttp) : undefined;
+    const deliberate = p.requests.length < n.requests.length ? await deliberateStrictness(c, llhttp, p.client.answers.map((a) => a.status)) : undefined;
     return { p, n, deliberate, differences: compare(c, p, n, deliberate) };
   };
   const worker = async (lane: number) => {
