@@ -89,6 +89,11 @@ export const commands = {
   "webserver.detect": command<WebServerDetection>()({ params: none, mutates: false, summary: "Which web server holds ports 80/443 on this PC." }),
   "webserver.snippet": command<Snippet>()({ params: webServerSnippetParams, mutates: false, summary: "The config for the user's own web server to forward the pod to podhost." }),
   "webserver.check": command<CheckResult>()({ params: webServerCheckParams, mutates: false, summary: "Request the discovery paths through the user's web server and compare with the pod's own answers." }),
+  "sessions.revokeAll": command<{ revoked: number }>()({
+    params: none,
+    mutates: true,
+    summary: "Sign out every browser that opened podhost's UI: their sessions end at once (the link still works; open it again).",
+  }),
   "notices.dismiss": command<StatusSnapshot>()({
     params: z.object({ id: z.string().min(1).max(200) }).strict(),
     mutates: true,

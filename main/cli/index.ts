@@ -182,7 +182,7 @@ dns
 
 registerSetupCommand(program, client);
 registerNoticesCommand(program, dataDir);
-registerOpenCommand(program, dataDir);
+registerOpenCommand(program, dataDir, client);
 registerBackupCommands(program, client);
 registerPodCommand(program, client);
 

@@ -4,13 +4,23 @@ import { UserError } from "../../shared/errors";
 import { findRunningDaemon } from "../daemon/discovery";
 import { readTextIfExists } from "../store/files";
 import { dataPaths } from "../store/paths";
-import { NoDaemonError } from "./client";
+import { NoDaemonError, type ControlClient } from "./client";
 
 /** What the link is, said wherever it is shown: it is a key, and it does not expire. */
 export const linkExplanation = "This link carries the access key of this PC's podhost: it does not expire, and anyone who has it can control podhost, so keep it to yourself.";
 
-/** `podhost open [--browser]`: the UI's link (with the access key), printed, or opened in the desktop's browser. */
-export function registerOpenCommand(program: Command, dataDir: () => string): void {
+/**
+ * `podhost open [--browser]`: the UI's link (with the access key), printed, or opened in the
+ * desktop's browser; `podhost sign-out`: every browser that opened it loses its session.
+ */
+export function registerOpenCommand(program: Command, dataDir: () => string, client: () => ControlClient): void {
+  program
+    .command("sign-out")
+    .description("sign out every browser that opened podhost's UI (their sessions end at once; the link still works)")
+    .action(async () => {
+      const { revoked } = await client().call("sessions.revokeAll", {});
+      console.log(revoked === 1 ? "1 browser session ended." : `${revoked} browser sessions ended.`);
+    });
   program
     .command("open")
     .description("print the link to podhost's UI (it carries this PC's access key); --browser opens it")

@@ -2,11 +2,12 @@ import type { CommandName, CommandResult, ParsedParams } from "../../shared/api"
 import { UserError } from "../../shared/errors";
 import type { Host } from "../host";
 import type { LogBus } from "../log";
+import type { SessionBook } from "./sessions";
 
 export type Handlers = { [K in CommandName]: (params: ParsedParams<K>) => Promise<CommandResult<K>> };
 
 /** The one handler table behind every transport (HTTP, local socket); the contract is shared/api.ts. */
-export function createHandlers(host: Host, logs: LogBus): Handlers {
+export function createHandlers(host: Host, logs: LogBus, sessions: SessionBook): Handlers {
   return {
     "status.get": async () => host.snapshot(),
     "pod.start": async () => {
@@ -45,6 +46,7 @@ export function createHandlers(host: Host, logs: LogBus): Handlers {
     "webserver.detect": async () => host.webserver.detect(),
     "webserver.snippet": async (params) => host.webserver.snippet(params),
     "webserver.check": async (params) => host.webserver.check(params),
+    "sessions.revokeAll": async () => ({ revoked: await sessions.revokeAll() }),
     "notices.dismiss": async ({ id }) => {
       await host.dismissNotice(id);
       return host.snapshot();

@@ -52,11 +52,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const token = await loadOrCreateToken(paths.token);
   logs.setSecrets([token]);
   const host = await Host.open({ dataDir: options.dataDir, version: options.version, logs, logProblem: () => logFile.problem() });
-  const handlers = createHandlers(host, logs);
+  const sessions = await SessionBook.open(paths.sessions, token);
+  const handlers = createHandlers(host, logs, sessions);
   const uiFiles = await loadUiFiles(options.uiDir);
   let port = 0;
   const shutdown = new AbortController();
-  const sessions = await SessionBook.open(paths.sessions, token);
   const serverOptions = { host, logs, handlers, token, sessions, uiFiles, port: () => port, shutdown: shutdown.signal };
   const tcp = createControlServer("tcp", serverOptions);
   const socket = createControlServer("socket", serverOptions);

@@ -45,6 +45,14 @@ export class SessionBook {
     return { id, maxAgeSeconds: Math.floor(sessionLifetimeMs / 1000) };
   }
 
+  /** Sign every browser out: their ids stop working at once (the link still opens a new session). */
+  async revokeAll(): Promise<number> {
+    const revoked = this.sessions.filter((s) => s.expiresAt > this.now()).length;
+    this.sessions = [];
+    await this.save();
+    return revoked;
+  }
+
   isValid(id: string): boolean {
     const hash = Buffer.from(sha256(id));
     return this.sessions.some((s) => s.expiresAt > this.now() && timingSafeEqual(Buffer.from(s.hash), hash));

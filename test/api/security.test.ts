@@ -4,6 +4,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { startDaemon, type RunningDaemon } from "../../main/daemon";
 import { dataPaths } from "../../main/store/paths";
 import { tempDir } from "../helpers/temp";
+import { podhost } from "../helpers/podhost";
 
 let daemon: RunningDaemon;
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -71,6 +72,18 @@ describe("control API security (raw HTTP)", () => {
     expect((await raw(`GET /api/status HTTP/1.1\nHost: localhost:${daemon.port}\nCookie: ${cookie.value}\nConnection: close\n\n`)).status).toBe(200);
     // Cookies are not scoped by port: the token itself must not open the API as a cookie.
     expect((await raw(`GET /api/status HTTP/1.1\nHost: localhost:${daemon.port}\nCookie: podhost_session=${token}\nConnection: close\n\n`)).status).toBe(401);
+  });
+
+  it("signs every browser out on request: their session cookies stop working at once", async () => {
+    const cookie = await openSession(daemon.port, token);
+    const status = () => raw(`GET /api/status HTTP/1.1\nHost: 127.0.0.1:${daemon.port}\nCookie: ${cookie.value}\nConnection: close\n\n`);
+    expect((await status()).status).toBe(200);
+    const signOut = await podhost(dir.path, ["sign-out"]);
+    expect(signOut.code, signOut.stderr).toBe(0);
+    expect(signOut.stdout).toMatch(/^\d+ browser sessions? ended\.$/m);
+    expect((await status()).status).toBe(401);
+    // The link still opens a new session.
+    expect((await raw(`GET /api/status HTTP/1.1\nHost: 127.0.0.1:${daemon.port}\nCookie: ${(await openSession(daemon.port, token)).value}\nConnection: close\n\n`)).status).toBe(200);
   });
 
   it("refuses a wrong token at the session door", async () => {
