@@ -2,21 +2,11 @@ import { describe, expect, it } from "vitest";
 import { notificationsFor } from "../../main/electron/notifications";
 import { trayModel } from "../../main/electron/menu";
 import type { BackupStatus } from "../../shared/backup";
-import type { StatusSnapshot } from "../../shared/status";
+import { snapshotWith } from "../helpers/snapshot";
 
 const hour = 3_600_000;
 
-function snapshot(backup: BackupStatus): StatusSnapshot {
-  return {
-    daemon: { version: "0.1.0", pid: 1, startedAt: 0, dataDir: "/tmp/x", notices: [] },
-    pod: { state: "running", message: "The pod is running.", processes: [] },
-    proxy: { state: "running", message: "ok" },
-    certs: { state: "valid", message: "ok" },
-    ports: { state: "off", message: "off" },
-    dns: { state: "off", message: "off", history: [] },
-    backup,
-  } as StatusSnapshot;
-}
+const snapshot = (backup: BackupStatus) => snapshotWith({ backup });
 
 const record = (at: number) => ({ at, snapshotId: "1a5834d3", totalBytes: 1e9, files: 500, bytesAdded: 1e6, durationMs: 1000 });
 const glance = (backup: BackupStatus) => trayModel(snapshot(backup), { podUrl: undefined, autostart: false }).items.filter((i) => i.type === "info").map((i) => (i as { label: string }).label);

@@ -2,18 +2,10 @@ import { describe, expect, it } from "vitest";
 import { notificationsFor } from "../../main/electron/notifications";
 import type { StatusSnapshot } from "../../shared/status";
 import type { DnsStatus } from "../../shared/dns";
+import { snapshotWith } from "../helpers/snapshot";
 
-function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
-  return {
-    daemon: { version: "0.1.0", pid: 1, startedAt: 0, dataDir: "/tmp/x", notices: [] },
-    pod: { state: "running", message: "The pod is running.", processes: [] },
-    proxy: { state: "running", message: "ok" },
-    certs: { state: "valid", message: "ok" },
-    ports: { state: "off", message: "off" },
-    dns: { state: "published", message: "ok", history: [] },
-    ...overrides,
-  } as StatusSnapshot;
-}
+/** A running pod whose name is published: each case changes one service. */
+const snapshot = (overrides: Partial<StatusSnapshot> = {}) => snapshotWith({ dns: { state: "published", message: "ok", history: [] }, ...overrides });
 
 const published = (update: DnsStatus["lastUpdate"]): Partial<StatusSnapshot> => ({ dns: { state: "published", message: "ok", name: "pod.example.org", history: [], ...(update ? { lastUpdate: update } : {}) } });
 
