@@ -7,6 +7,7 @@ import { checkSystem } from "../../main/pod/install/system-check";
 import type { SystemCheck } from "../../shared/install";
 import { makeRubyStandIn } from "../fixtures/diaspora-release/repository";
 import { tempDir } from "../helpers/temp";
+import { requireTool } from "../helpers/tools";
 
 /** The shell's own answer: is `program` on this PATH? */
 const onPath = (program: string, path: string) => spawnSync("sh", ["-c", `command -v ${program}`], { env: { PATH: path } }).status === 0;
@@ -28,8 +29,9 @@ describe("the system check, on this machine", () => {
     expect(detectOs().family).toBe("debian");
     for (const [id, program] of [["git", "git"], ["node", "node"], ["bundler", "bundle"]] as const) expect(item(check, id).ok, id).toBe(onPath(program, systemPath));
     expect(item(check, "compiler").ok).toBe(onPath("cc", systemPath) && onPath("make", systemPath));
+    const pkgConfig = requireTool("pkg-config", ["/usr/bin/pkg-config"]);
     for (const [id, module] of [["libpq", "libpq"], ["libssl", "openssl"], ["libyaml", "yaml-0.1"]] as const) {
-      expect(item(check, id).ok, id).toBe(spawnSync("pkg-config", ["--exists", module]).status === 0);
+      expect(item(check, id).ok, id).toBe(spawnSync(pkgConfig, ["--exists", module]).status === 0);
     }
     expect(item(check, "libcurl").ok).toBe(execFileSync("ldconfig", ["-p"], { encoding: "utf8" }).includes("libcurl.so.4 "));
     expect(item(check, "imagemagick").ok).toBe(/ImageMagick/.test(spawnSync("convert", ["-version"], { env: { PATH: systemPath }, encoding: "utf8" }).stdout ?? ""));
