@@ -31,8 +31,8 @@ export const snapshotHost = "podhost";
  * One backup: remove locks an interrupted run of ours left, dump the database consistently
  * (pg_dump takes one snapshot of it while the pod keeps writing), write the manifest, then
  * `restic backup` the parts at low priority. The last dump stays in the staging folder with the
- * database's WAL position: when nothing was written since, the next backup reuses it unchanged
- * (no pg_dump, and restic skips the unchanged file instead of reading it again).
+ * database's state (see databaseState): when nothing was committed since, the next backup reuses
+ * it unchanged (no pg_dump, and restic skips the unchanged file instead of reading it again).
  */
 export async function runBackup(job: JobContext, openDatabase: () => Promise<PodDatabase | undefined>): Promise<BackupRecord> {
   const { target, settings, dataDir, progress, signal } = job;
@@ -111,30 +111,42 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
   }
 }
 
-/** The dump and the WAL position it was taken at, kept between backups. */
-const keptDump = ["database.pgdump", "database.wal"];
+/** The dump and the database's state it was taken in, kept between backups. */
+const keptDump = ["database.pgdump", "database.state"];
 
 /**
- * The database's WAL position and OID: any committed change moves the position, and a recreated
- * database (a restore) has a new OID. Undefined when it cannot be read (then the dump is taken).
+ * What the pod's database holds, as exactly as PostgreSQL can say it without reading the data:
+ * the cluster (system identifier), the database (OID: a restore recreates it), the transaction
+ * snapshot (`xmin:xmax:running`, which changes the moment any transaction commits or aborts,
+ * cluster-wide) and every sequence's value (nextval() changes a sequence without a transaction of
+ * its own). Equal states mean a new pg_dump would hold exactly what the kept one holds.
+ *
+ * Not the WAL position: it moves with no data changed (checkpoints, VACUUM, the standby snapshot
+ * the bgwriter logs), and pg_current_wal_lsn() lags a commit made with synchronous_commit off or
+ * to an unlogged table (measured: the row visible, the position unchanged), which would reuse a
+ * dump that misses a committed write. Undefined when the state cannot be read (a server before
+ * PostgreSQL 13): then the dump is always taken.
  */
-async function walPosition(database: PodDatabase, signal: AbortSignal): Promise<string | undefined> {
+async function databaseState(database: PodDatabase, signal: AbortSignal): Promise<string | undefined> {
   const { connection, bin } = database;
-  const result = await runChild(join(bin, "psql"), ["-tAXc", "SELECT pg_current_wal_lsn() || ' ' || oid FROM pg_database WHERE datname = current_database()"], { env: postgresEnv(connection, process.env), signal });
+  const sequences = "(SELECT string_agg(format('%I.%I=%s', schemaname, sequencename, last_value), ',' ORDER BY schemaname, sequencename) FROM pg_sequences)";
+  const query = `SELECT concat_ws(' ', (SELECT system_identifier FROM pg_control_system()), d.oid, pg_current_snapshot(), ${sequences}) FROM pg_database d WHERE d.datname = current_database()`;
+  const result = await runChild(join(bin, "psql"), ["-tAXc", query], { env: postgresEnv(connection, process.env), signal });
   return result.code === 0 && result.stdout.trim() ? `${connection.host}:${connection.port}/${connection.database} ${result.stdout.trim()}` : undefined;
 }
 
 /** A new dump, unless the database has not changed since the one kept; true when the kept one is reused. */
 async function dumpUnlessUnchanged(database: PodDatabase, staging: string, signal: AbortSignal): Promise<boolean> {
-  const [dumpFile, walFile] = keptDump.map((name) => join(staging, name)) as [string, string];
-  const position = await walPosition(database, signal);
-  const previous = await readFile(walFile, "utf8").catch(() => undefined);
-  if (position !== undefined && previous === position && (await stat(dumpFile).then(() => true, () => false))) return true;
-  await rm(walFile, { force: true });
-  // Read before the dump: a write in between moves the position, and the next backup dumps again.
+  const [dumpFile, stateFile] = keptDump.map((name) => join(staging, name)) as [string, string];
+  const state = await databaseState(database, signal);
+  const previous = await readFile(stateFile, "utf8").catch(() => undefined);
+  if (state !== undefined && previous === state && (await stat(dumpFile).then(() => true, () => false))) return true;
+  await rm(stateFile, { force: true });
+  // Read before the dump: a commit after this moment changes the state, so the next backup dumps
+  // again even when pg_dump's own (later) snapshot already held it; none can slip in unseen.
   await dumpDatabase(database, `${dumpFile}.partial`, signal);
   await rename(`${dumpFile}.partial`, dumpFile);
-  if (position !== undefined) await writeFileSafely(walFile, position, 0o600);
+  if (state !== undefined) await writeFileSafely(stateFile, state, 0o600);
   return false;
 }
 
