@@ -28,9 +28,9 @@ export const podhostTag = "podhost";
 export const snapshotHost = "podhost";
 
 /**
- * One backup: remove locks an interrupted run of ours left, dump the database consistently
- * (pg_dump takes one snapshot of it while the pod keeps writing), write the manifest, then
- * `restic backup` the parts at low priority. The last dump stays in the staging folder with the
+ * One backup: dump the database consistently (pg_dump takes one snapshot of it while the pod
+ * keeps writing), write the manifest, then `restic backup` the parts at low priority (removing
+ * locks an interrupted run of ours left, if one is in the way). The last dump stays in the staging folder with the
  * database's state (see databaseState): when nothing was committed since, the next backup reuses
  * it unchanged (no pg_dump, and restic skips the unchanged file instead of reading it again).
  */
@@ -40,10 +40,6 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
   const paths = backupPaths(dataDir);
   await mkdir(paths.staging, { recursive: true, mode: 0o700 });
   for (const entry of await readdir(paths.staging)) if (!keptDump.includes(entry)) await rm(join(paths.staging, entry), { recursive: true, force: true });
-  // Locks left by an interrupted run of ours are removed while the database is dumped (only stale
-  // ones: their process is gone); a wrong passphrase or a missing repository shows there too.
-  const unlocked = restic(target, ["unlock"], "opening the backup repository", { signal });
-  unlocked.catch(() => {});
   try {
     const manifest: BackupManifest = { version: 1, createdAt: new Date(started).toISOString(), dataDir, profile: settings.pod.profile, parts: [] };
     if (settings.pod.profile === "diaspora" && settings.pod.dir) manifest.podDir = settings.pod.dir;
@@ -69,7 +65,6 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
       manifest.customDump = "custom-dump";
       tags.push("part:custom-dump");
     }
-    await unlocked;
     manifest.parts = planParts(settings, dataDir);
     for (const part of manifest.parts) tags.push(`part:${part.part}`);
     await writeFileSafely(join(paths.staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
@@ -85,6 +80,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     await restic(target, args, "the backup", {
       signal,
       lowPriority: true,
+      removeStaleLocks: true,
       onJson: (message) => {
         if (message.message_type === "summary") summary = message;
         const values = fromResticStatus(message);

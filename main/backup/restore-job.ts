@@ -27,7 +27,7 @@ export async function restoreFiles(job: JobContext, snapshotId: string, podDirOv
   const { target, dataDir, progress, signal } = job;
   const paths = backupPaths(dataDir);
   progress.phase("Reading the snapshot");
-  const snapshots = JSON.parse((await restic(target, ["snapshots", "--json", snapshotId], "reading the snapshot", { signal })).stdout || "[]") as Array<{ paths: string[]; id: string }>;
+  const snapshots = JSON.parse((await restic(target, ["snapshots", "--json", snapshotId], "reading the snapshot", { signal, removeStaleLocks: true })).stdout || "[]") as Array<{ paths: string[]; id: string }>;
   const snapshot = snapshots[0];
   const stagingInSnapshot = snapshot?.paths.find((p) => p.endsWith(join("backup", "staging")));
   if (!snapshot || !stagingInSnapshot) throw new UserError({ code: "restore-not-podhost", message: `Snapshot ${snapshotId} was not made by podhost (it has no pod manifest), so podhost cannot tell where its files belong.`, fix: "Pick a snapshot from podhost's list (`podhost backup list`), or restore this one with restic itself." });
