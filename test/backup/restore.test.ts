@@ -3,7 +3,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { addPost, readPosts, serveManagedPod, type ManagedPod } from "../helpers/managed-pod";
 import { podhost } from "../helpers/podhost";
-import { ownedTempDir, testUser } from "../helpers/unprivileged";
+import { giveTo, ownedTempDir, testUser } from "../helpers/unprivileged";
 import { ControlClient } from "../../main/cli/client";
 import { diasporaSettings, dumpVerdicts, hashTree, podhostWithInput, postsCheckout, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
 
@@ -94,6 +94,19 @@ describe("backup and restore onto a new computer", () => {
     expect(wrong.stderr).toMatch(/The passphrase does not open the backup repository/);
     expect(wrong.stderr).toMatch(/Enter the passphrase you wrote down/);
     expect((await podhost(newPod.dataDir, ["config", "get", "backup.repository"])).stdout.trim()).toBe("");
+  });
+
+  it("refuses a snapshot podhost did not make, before restoring anything, and changes nothing", async () => {
+    const made = resticAs(repository, passphrase, ["backup", "--json", "--host", "someone-else", join(root.path, "new-computer")]);
+    expect(made.code, made.out).toBe(0);
+    giveTo(user, repository);
+    const foreign = (made.out.trim().split("\n").map((line) => JSON.parse(line) as { message_type: string; snapshot_id?: string }).find((m) => m.message_type === "summary"))!.snapshot_id!;
+    const refused = await podhostWithInput(newPod!.dataDir, ["restore", "--repository", repository, "--snapshot", foreign], `${passphrase}\n`);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(new RegExp(`Snapshot ${foreign.slice(0, 8)}\\w* was not made by podhost`));
+    expect((await podhost(newPod!.dataDir, ["config", "get", "pod.dir"])).stdout.trim()).toBe("");
+    resticAs(repository, passphrase, ["forget", foreign]);
+    giveTo(user, repository);
   });
 
   it("restores into a fresh data dir and a new checkout, and the same pod starts: posts, files, identity and certificates", async () => {
