@@ -8,7 +8,10 @@
  *   repository, interleaved A/B twice, medians. podhost runs restic at nice 10 and ionice
  *   best-effort 7 so the pod stays responsive; the yardstick runs at the same priority, so the
  *   ratio measures podhost's own work, not how busy the machine is;
- * - second backup after 1% of the files changed, against podhost's own first backup;
+ * - second backup after 1% of the files changed, against podhost's own first backup (the
+ *   issue's goal, 0.1x), and against restic's own second backup of the same change: every restic
+ *   run first opens the repository key with scrypt, which restic calibrates to about 0.5 s, so
+ *   on a fast disk restic alone needs ~0.15x its first backup (the key opening is printed);
  * - restore (files and database) against the same by hand: `restic restore` of the same
  *   snapshot, then pg_restore of its dump into a new database, interleaved;
  * - the pod's p99 through the proxy (wrk, 10 connections) during a backup, against idle.
@@ -105,7 +108,7 @@ export async function run(): Promise<BenchResult[]> {
       plainFirst.push(await plainBackup(round));
       podhostFirst.push(await podhostBackup(round));
       if (round === 0) await rm(join(root.path, "podhost-0"), { recursive: true, force: true });
-      await rm(join(root.path, `plain-${round}`), { recursive: true, force: true });
+      if (round === 0) await rm(join(root.path, "plain-0"), { recursive: true, force: true });
     }
 
     // 1% of the files change; the database is unchanged (dumped again all the same).
@@ -114,6 +117,10 @@ export async function run(): Promise<BenchResult[]> {
     for (const file of changed) await writeFile(file, randomBytes(uploadFileBytes));
     giveTo(user, ...changed);
     const second = await timed(() => api.call("backup.now", {}));
+    // restic's own second backup of the same change, and its fixed cost: opening the repository
+    // key (scrypt, calibrated by restic to about 0.5 s), which every restic run pays.
+    const plainSecond = await timed(async () => sh("nice", [...lowPriority, "restic", "backup", uploads, dumpFile], plainEnv(join(root.path, "plain-1"))));
+    const keyOpening = await timed(async () => sh("restic", ["cat", "config"], plainEnv(join(root.path, "plain-1"))));
 
     // The pod's latency through the proxy, idle and during a backup (restic at low priority).
     const httpPort = Number(settings["proxy.httpPort"]);
@@ -154,10 +161,11 @@ export async function run(): Promise<BenchResult[]> {
     const results: BenchResult[] = [
       { name: `first backup (${uploadFiles} x 2 MiB uploads + ${Math.round(databaseBytes / 1e6)} MB database)`, unit: "ms", value: Math.round(first), yardstick: { name: "restic backup", value: Math.round(median(plainFirst)) }, goal: "<= 1.2x restic backup", met: first <= 1.2 * median(plainFirst) },
       { name: "second backup after 1% of files changed", unit: "ms", value: Math.round(second), yardstick: { name: "podhost first backup", value: Math.round(first) }, goal: "<= 0.1x first backup", met: second <= 0.1 * first },
+      { name: "second backup, against restic's own second backup of the same change", unit: "ms", value: Math.round(second), yardstick: { name: "restic second backup", value: Math.round(plainSecond) }, goal: "<= 1.2x restic second backup", met: second <= 1.2 * plainSecond },
       { name: "restore (files and database)", unit: "ms", value: Math.round(median(podhostRestore)), yardstick: { name: "restic restore + pg_restore", value: Math.round(median(plainRestore)) }, goal: "<= 1.2x restic restore + pg_restore", met: median(podhostRestore) <= 1.2 * median(plainRestore) },
       { name: "pod p99 through the proxy during a backup", unit: "us", value: Math.round(busyP99), yardstick: { name: "idle p99", value: Math.round(idleP99) }, goal: "<= 2x idle", met: busyP99 <= 2 * idleP99 },
     ];
-    console.log(`  first backups: podhost ${podhostFirst.map(Math.round).join(", ")} ms; restic ${plainFirst.map(Math.round).join(", ")} ms. Restores: podhost ${podhostRestore.map(Math.round).join(", ")} ms; restic ${plainRestore.map(Math.round).join(", ")} ms.`);
+    console.log(`  first backups: podhost ${podhostFirst.map(Math.round).join(", ")} ms; restic ${plainFirst.map(Math.round).join(", ")} ms. Restores: podhost ${podhostRestore.map(Math.round).join(", ")} ms; restic ${plainRestore.map(Math.round).join(", ")} ms. restic opening the repository key (each run): ${Math.round(keyOpening)} ms.`);
     return results;
   } finally {
     await pod.served.stop();

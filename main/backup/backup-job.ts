@@ -28,11 +28,11 @@ export const podhostTag = "podhost";
 export const snapshotHost = "podhost";
 
 /**
- * One backup: remove locks an interrupted run of ours left, dump the database consistently
- * (pg_dump takes one snapshot of it while the pod keeps writing), write the manifest, then
- * `restic backup` the parts at low priority. The last dump stays in the staging folder with the
- * database's WAL position: when nothing was written since, the next backup reuses it unchanged
- * (no pg_dump, and restic skips the unchanged file instead of reading it again).
+ * One backup: dump the database consistently (pg_dump takes one snapshot of it while the pod
+ * keeps writing), write the manifest, then `restic backup` the parts at low priority (removing
+ * locks an interrupted run of ours left, if one is in the way). The last dump stays in the staging folder with the
+ * database's state (see databaseState): when nothing was committed since, the next backup reuses
+ * it unchanged (no pg_dump, and restic skips the unchanged file instead of reading it again).
  */
 export async function runBackup(job: JobContext, openDatabase: () => Promise<PodDatabase | undefined>): Promise<BackupRecord> {
   const { target, settings, dataDir, progress, signal } = job;
@@ -40,10 +40,6 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
   const paths = backupPaths(dataDir);
   await mkdir(paths.staging, { recursive: true, mode: 0o700 });
   for (const entry of await readdir(paths.staging)) if (!keptDump.includes(entry)) await rm(join(paths.staging, entry), { recursive: true, force: true });
-  // Locks left by an interrupted run of ours are removed while the database is dumped (only stale
-  // ones: their process is gone); a wrong passphrase or a missing repository shows there too.
-  const unlocked = restic(target, ["unlock"], "opening the backup repository", { signal });
-  unlocked.catch(() => {});
   try {
     const manifest: BackupManifest = { version: 1, createdAt: new Date(started).toISOString(), dataDir, profile: settings.pod.profile, parts: [] };
     if (settings.pod.profile === "diaspora" && settings.pod.dir) manifest.podDir = settings.pod.dir;
@@ -69,7 +65,6 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
       manifest.customDump = "custom-dump";
       tags.push("part:custom-dump");
     }
-    await unlocked;
     manifest.parts = planParts(settings, dataDir);
     for (const part of manifest.parts) tags.push(`part:${part.part}`);
     await writeFileSafely(join(paths.staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
@@ -85,6 +80,7 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
     await restic(target, args, "the backup", {
       signal,
       lowPriority: true,
+      removeStaleLocks: true,
       onJson: (message) => {
         if (message.message_type === "summary") summary = message;
         const values = fromResticStatus(message);
@@ -111,30 +107,42 @@ export async function runBackup(job: JobContext, openDatabase: () => Promise<Pod
   }
 }
 
-/** The dump and the WAL position it was taken at, kept between backups. */
-const keptDump = ["database.pgdump", "database.wal"];
+/** The dump and the database's state it was taken in, kept between backups. */
+const keptDump = ["database.pgdump", "database.state"];
 
 /**
- * The database's WAL position and OID: any committed change moves the position, and a recreated
- * database (a restore) has a new OID. Undefined when it cannot be read (then the dump is taken).
+ * What the pod's database holds, as exactly as PostgreSQL can say it without reading the data:
+ * the cluster (system identifier), the database (OID: a restore recreates it), the transaction
+ * snapshot (`xmin:xmax:running`, which changes the moment any transaction commits or aborts,
+ * cluster-wide) and every sequence's value (nextval() changes a sequence without a transaction of
+ * its own). Equal states mean a new pg_dump would hold exactly what the kept one holds.
+ *
+ * Not the WAL position: it moves with no data changed (checkpoints, VACUUM, the standby snapshot
+ * the bgwriter logs), and pg_current_wal_lsn() lags a commit made with synchronous_commit off or
+ * to an unlogged table (measured: the row visible, the position unchanged), which would reuse a
+ * dump that misses a committed write. Undefined when the state cannot be read (a server before
+ * PostgreSQL 13): then the dump is always taken.
  */
-async function walPosition(database: PodDatabase, signal: AbortSignal): Promise<string | undefined> {
+async function databaseState(database: PodDatabase, signal: AbortSignal): Promise<string | undefined> {
   const { connection, bin } = database;
-  const result = await runChild(join(bin, "psql"), ["-tAXc", "SELECT pg_current_wal_lsn() || ' ' || oid FROM pg_database WHERE datname = current_database()"], { env: postgresEnv(connection, process.env), signal });
+  const sequences = "(SELECT string_agg(format('%I.%I=%s', schemaname, sequencename, last_value), ',' ORDER BY schemaname, sequencename) FROM pg_sequences)";
+  const query = `SELECT concat_ws(' ', (SELECT system_identifier FROM pg_control_system()), d.oid, pg_current_snapshot(), ${sequences}) FROM pg_database d WHERE d.datname = current_database()`;
+  const result = await runChild(join(bin, "psql"), ["-tAXc", query], { env: postgresEnv(connection, process.env), signal });
   return result.code === 0 && result.stdout.trim() ? `${connection.host}:${connection.port}/${connection.database} ${result.stdout.trim()}` : undefined;
 }
 
 /** A new dump, unless the database has not changed since the one kept; true when the kept one is reused. */
 async function dumpUnlessUnchanged(database: PodDatabase, staging: string, signal: AbortSignal): Promise<boolean> {
-  const [dumpFile, walFile] = keptDump.map((name) => join(staging, name)) as [string, string];
-  const position = await walPosition(database, signal);
-  const previous = await readFile(walFile, "utf8").catch(() => undefined);
-  if (position !== undefined && previous === position && (await stat(dumpFile).then(() => true, () => false))) return true;
-  await rm(walFile, { force: true });
-  // Read before the dump: a write in between moves the position, and the next backup dumps again.
+  const [dumpFile, stateFile] = keptDump.map((name) => join(staging, name)) as [string, string];
+  const state = await databaseState(database, signal);
+  const previous = await readFile(stateFile, "utf8").catch(() => undefined);
+  if (state !== undefined && previous === state && (await stat(dumpFile).then(() => true, () => false))) return true;
+  await rm(stateFile, { force: true });
+  // Read before the dump: a commit after this moment changes the state, so the next backup dumps
+  // again even when pg_dump's own (later) snapshot already held it; none can slip in unseen.
   await dumpDatabase(database, `${dumpFile}.partial`, signal);
   await rename(`${dumpFile}.partial`, dumpFile);
-  if (position !== undefined) await writeFileSafely(walFile, position, 0o600);
+  if (state !== undefined) await writeFileSafely(stateFile, state, 0o600);
   return false;
 }
 

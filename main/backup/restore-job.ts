@@ -1,11 +1,11 @@
-import { cp, lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { UserError } from "../../shared/errors";
 import type { PodDatabase } from "../pod/database";
 import { postgresEnv, ensureRoleAndDatabase } from "../pod/managed-postgres";
 import { runChild } from "./child";
 import { cancelled, type JobContext } from "./backup-job";
-import { restic } from "./restic";
+import { restic, runRestic } from "./restic";
 import { backupPaths, diasporaPaths, podhostStatePaths, type BackupManifest } from "./sources";
 
 /** What the file stage of a restore placed, for the database stage and the answer. */
@@ -27,12 +27,18 @@ export async function restoreFiles(job: JobContext, snapshotId: string, podDirOv
   const { target, dataDir, progress, signal } = job;
   const paths = backupPaths(dataDir);
   progress.phase("Reading the snapshot");
-  const snapshots = JSON.parse((await restic(target, ["snapshots", "--json", snapshotId], "reading the snapshot", { signal })).stdout || "[]") as Array<{ paths: string[]; id: string }>;
-  const snapshot = snapshots[0];
+  // Each restic run derives the repository key (scrypt, about 0.5 s by restic's design), so the
+  // snapshot's size is read while its paths are, and the manifest is read from the restored files
+  // rather than by a restic run of its own. The size is asked again, once the paths' run has
+  // removed a stale lock that may have been in its way, if that first try failed.
+  const sizing = runRestic(target, ["stats", "--json", "--mode", "restore-size", snapshotId], { signal }).catch(() => undefined);
+  const listed = await restic(target, ["snapshots", "--json", snapshotId], "reading the snapshot", { signal, removeStaleLocks: true });
+  const snapshot = (JSON.parse(listed.stdout || "[]") as Array<{ paths: string[]; id: string }>)[0];
   const stagingInSnapshot = snapshot?.paths.find((p) => p.endsWith(join("backup", "staging")));
   if (!snapshot || !stagingInSnapshot) throw new UserError({ code: "restore-not-podhost", message: `Snapshot ${snapshotId} was not made by podhost (it has no pod manifest), so podhost cannot tell where its files belong.`, fix: "Pick a snapshot from podhost's list (`podhost backup list`), or restore this one with restic itself." });
-  const manifest = JSON.parse((await restic(target, ["dump", snapshot.id, join(stagingInSnapshot, "manifest.json")], "reading the snapshot", { signal })).stdout) as BackupManifest;
-  const size = JSON.parse((await restic(target, ["stats", "--json", "--mode", "restore-size", snapshot.id], "reading the snapshot", { signal })).stdout) as { total_size?: number; total_file_count?: number };
+  const firstSize = await sizing;
+  const sized = firstSize?.code === 0 ? firstSize : await restic(target, ["stats", "--json", "--mode", "restore-size", snapshotId], "reading the snapshot", { signal });
+  const size = JSON.parse(sized.stdout) as { total_size?: number; total_file_count?: number };
 
   await rm(paths.restoreStaging, { recursive: true, force: true });
   await mkdir(paths.restoreStaging, { recursive: true, mode: 0o700 });
@@ -44,9 +50,10 @@ export async function restoreFiles(job: JobContext, snapshotId: string, podDirOv
     watcher.stop();
   }
   if (signal.aborted) throw cancelled();
+  const staged = (original: string) => join(paths.restoreStaging, original);
+  const manifest = JSON.parse(await readFile(staged(join(stagingInSnapshot, "manifest.json")), "utf8")) as BackupManifest;
 
   progress.phase("Putting files in place");
-  const staged = (original: string) => join(paths.restoreStaging, original);
   const aside = join(paths.replaced, new Date(job.now()).toISOString().replace(/[:.]/g, "-"));
   let movedAside = false;
   const place = async (from: string, to: string) => {

@@ -68,7 +68,7 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
     events.changed();
   };
 
-  const target = (repository = settings?.backup.repository ?? "", password = options.password() ?? ""): ResticTarget => ({ repository, password, cacheDir: paths.cache, env: options.env });
+  const target = (repository = settings?.backup.repository ?? "", password = options.password() ?? ""): ResticTarget => ({ repository, password, cacheDir: paths.cache, env: options.env, journal: paths.resticJournal });
 
   function ready(): boolean {
     return Boolean(settings?.backup.repository && options.password());
@@ -119,11 +119,11 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
     await load();
     const percent = readPercent ?? settings!.backup.checkReadPercent;
     return exclusive("check", "Checking the repository", async (job) => {
-      await restic(job.target, ["unlock"], "opening the backup repository", { signal: job.signal });
       const args = ["check", ...(percent > 0 ? [`--read-data-subset=${percent}%`] : [])];
       const run = await runRestic(job.target, args, {
         signal: job.signal,
         lowPriority: true,
+        removeStaleLocks: true,
         onStderrLine: (line) => {
           const counted = fromCheckLine(line);
           if (counted) job.progress.update(counted);
@@ -204,7 +204,7 @@ export function createBackupServiceWith(options: BackupServiceOptions): BackupSe
       await backupNow("scheduled");
       const { keepDaily, keepWeekly, keepMonthly } = current.backup;
       await exclusive("backup", "Removing old backups (retention)", (job) =>
-        restic(job.target, ["forget", "--tag", podhostTag, "--host", snapshotHost, "--group-by", "host", "--keep-daily", String(keepDaily), "--keep-weekly", String(keepWeekly), "--keep-monthly", String(keepMonthly), "--prune"], "removing old backups", { signal: job.signal, lowPriority: true }),
+        restic(job.target, ["forget", "--tag", podhostTag, "--host", snapshotHost, "--group-by", "host", "--keep-daily", String(keepDaily), "--keep-weekly", String(keepWeekly), "--keep-monthly", String(keepMonthly), "--prune"], "removing old backups", { signal: job.signal, lowPriority: true, removeStaleLocks: true }),
       );
       if (checkDue(ctx.clock.now(), memory.lastCheck?.at, current.backup.checkEveryDays)) await check();
     } catch {

@@ -37,6 +37,8 @@ export function backupPaths(dataDir: string) {
     restoreStaging: join(root, "restore-staging"),
     replaced: join(root, "replaced"),
     cache: join(dataDir, "cache", "restic"),
+    /** Present while a backup job's restic runs, and after one that did not finish cleanly. */
+    resticJournal: join(root, "restic-running"),
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ControlClient } from "../../main/cli/client";
 import { managedPodSettings, serveManagedPod, type ManagedPod } from "../helpers/managed-pod";
@@ -8,7 +8,7 @@ import { podhost, servePodhost } from "../helpers/podhost";
 import { freePort } from "../helpers/ports";
 import { waitFor } from "../helpers/temp";
 import { giveTo, ownedTempDir, testUser } from "../helpers/unprivileged";
-import { backupProgressed, killDaemonHard, reaped, rclone, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
+import { backupProgressed, killDaemonHard, reaped, rclone, restic, resticAs, resticEnv, setUpBackups, startPod, status, writeUploads } from "./helpers";
 
 /**
  * What goes wrong with backups at home: podhost killed halfway, a full USB disk, a backup
@@ -42,9 +42,11 @@ function backupInBackground(dataDir: string): Promise<unknown> {
 }
 
 describe("podhost killed in the middle of a backup", () => {
+  const repository = () => join(root.path, "killed-repo");
+  let passphrase: string;
+
   it("leaves a stale lock that the next backup removes; the backup succeeds and restic check passes", async () => {
-    const repository = join(root.path, "killed-repo");
-    const passphrase = await setUpBackups(pod.dataDir, repository);
+    passphrase = await setUpBackups(pod.dataDir, repository());
     await writeUploads(join(uploads, "big"), 12, 16 * 1024 * 1024, "video");
     giveTo(user, uploads);
     void backupInBackground(pod.dataDir);
@@ -52,16 +54,42 @@ describe("podhost killed in the middle of a backup", () => {
     const killed = killDaemonHard(pod.served.child.pid!);
     expect(killed.length, "the daemon and its restic").toBe(2);
     await waitFor("the killed daemon and restic to be reaped", () => reaped(killed));
-    const locks = resticAs(repository, passphrase, ["list", "locks", "--no-lock"]);
+    const locks = resticAs(repository(), passphrase, ["list", "locks", "--no-lock"]);
     expect(locks.out.trim().split("\n").filter(Boolean).length, "a lock left by the killed restic").toBeGreaterThan(0);
 
     pod.served = await servePodhost(pod.dataDir, { HOME: pod.dataDir }, user);
     const again = await podhost(pod.dataDir, ["backup", "now"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(resticAs(repository, passphrase, ["list", "locks", "--no-lock"]).out.trim(), execFileSync("ps", ["-eo", "pid,ppid,stat,etime,user,comm"], { encoding: "utf8" }).split("\n").filter((l) => /restic|PID/.test(l)).join("\n")).toBe("");
-    const check = resticAs(repository, passphrase, ["check", "--read-data"]);
+    expect(resticAs(repository(), passphrase, ["list", "locks", "--no-lock"]).out.trim(), execFileSync("ps", ["-eo", "pid,ppid,stat,etime,user,comm"], { encoding: "utf8" }).split("\n").filter((l) => /restic|PID/.test(l)).join("\n")).toBe("");
+    const check = resticAs(repository(), passphrase, ["check", "--read-data"]);
     expect(check.code, check.out).toBe(0);
     expect(check.out).toMatch(/no errors were found/);
+  });
+
+  it("leaves an exclusive lock when killed during a check; the next backup removes it and succeeds", async () => {
+    void new ControlClient(pod.dataDir).call("backup.check", { readPercent: 100 }).catch((error: unknown) => error);
+    await waitFor("the check to hold its lock", async () => (await readdir(join(repository(), "locks"))).length > 0, 30_000);
+    const killed = killDaemonHard(pod.served.child.pid!);
+    expect(killed.length, "the daemon and its restic").toBe(2);
+    await waitFor("the killed daemon and restic to be reaped", () => reaped(killed));
+    expect(resticAs(repository(), passphrase, ["backup", "--host", "someone", uploads]).out).toMatch(/locked exclusively/);
+
+    pod.served = await servePodhost(pod.dataDir, { HOME: pod.dataDir }, user);
+    const again = await podhost(pod.dataDir, ["backup", "now"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(resticAs(repository(), passphrase, ["list", "locks", "--no-lock"]).out.trim()).toBe("");
+  });
+
+  it("removes a stale exclusive lock another restic left (the owner's own, killed) when it is in the way, and backs up", async () => {
+    const other = spawn(restic, ["check", "--read-data", "--no-cache"], { env: resticEnv(repository(), passphrase), uid: user.uid, gid: user.gid, stdio: "ignore" });
+    await waitFor("the other restic to hold its lock", async () => (await readdir(join(repository(), "locks"))).length > 0, 30_000);
+    other.kill("SIGKILL");
+    await waitFor("the other restic to be reaped", () => other.exitCode !== null || other.signalCode !== null);
+    expect(resticAs(repository(), passphrase, ["backup", "--host", "someone", uploads]).out).toMatch(/locked exclusively/);
+
+    const again = await podhost(pod.dataDir, ["backup", "now"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(resticAs(repository(), passphrase, ["list", "locks", "--no-lock"]).out.trim()).toBe("");
   });
 });
 

@@ -147,6 +147,12 @@ export function resticAs(repository: string, passphrase: string, args: string[])
   }
 }
 
+/** For each backup in the daemon's log, oldest first: whether it dumped the pod's database or reused the kept dump. */
+export async function dumpVerdicts(dataDir: string): Promise<Array<"dumped" | "reused">> {
+  const log = (await podhost(dataDir, ["logs", "-n", "5000"])).stdout.split("\n");
+  return log.flatMap((line) => (/\[backup\] Dumped the pod's database/.test(line) ? ["dumped" as const] : /\[backup\] The pod's database has not changed since the last backup: its dump is reused/.test(line) ? ["reused" as const] : []));
+}
+
 /** Waits until the backup status shows a running job that has moved `minBytes` bytes. */
 export function backupProgressed(dataDir: string, minBytes: number): Promise<BackupStatus> {
   return waitFor("the backup to be under way", async () => {

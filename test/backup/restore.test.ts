@@ -3,9 +3,9 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { addPost, readPosts, serveManagedPod, type ManagedPod } from "../helpers/managed-pod";
 import { podhost } from "../helpers/podhost";
-import { ownedTempDir, testUser } from "../helpers/unprivileged";
+import { giveTo, ownedTempDir, testUser } from "../helpers/unprivileged";
 import { ControlClient } from "../../main/cli/client";
-import { diasporaSettings, hashTree, podhostWithInput, postsCheckout, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
+import { diasporaSettings, dumpVerdicts, hashTree, podhostWithInput, postsCheckout, resticAs, setUpBackups, startPod, status, writeUploads } from "./helpers";
 
 /**
  * The "new computer after the old one died" story, end to end on real parts: a diaspora*-shaped
@@ -62,13 +62,12 @@ describe("backup and restore onto a new computer", () => {
   });
 
   it("reuses the last dump while the database is unchanged, and dumps again after a new post", async () => {
-    const dumpLines = async () => (await podhost(oldPod.dataDir, ["logs", "-n", "5000"])).stdout.split("\n").filter((l) => /\[backup\] (Dumped the pod's database|The pod's database has not changed)/.test(l));
-    const before = (await dumpLines()).length;
+    const before = (await dumpVerdicts(oldPod.dataDir)).length;
     expect((await podhost(oldPod.dataDir, ["backup", "now"])).code).toBe(0);
-    expect((await dumpLines()).slice(before)).toEqual([expect.stringMatching(/has not changed since the last backup: its dump is reused/)]);
+    expect((await dumpVerdicts(oldPod.dataDir)).slice(before)).toEqual(["reused"]);
     await addPost(oldPod.podPort, "written after the first backup");
     expect((await podhost(oldPod.dataDir, ["backup", "now"])).code).toBe(0);
-    expect((await dumpLines()).slice(before + 1)).toEqual([expect.stringMatching(/Dumped the pod's database in/)]);
+    expect((await dumpVerdicts(oldPod.dataDir)).slice(before + 1)).toEqual(["dumped"]);
     original.posts = await readPosts(oldPod.podPort);
   });
 
@@ -95,6 +94,19 @@ describe("backup and restore onto a new computer", () => {
     expect(wrong.stderr).toMatch(/The passphrase does not open the backup repository/);
     expect(wrong.stderr).toMatch(/Enter the passphrase you wrote down/);
     expect((await podhost(newPod.dataDir, ["config", "get", "backup.repository"])).stdout.trim()).toBe("");
+  });
+
+  it("refuses a snapshot podhost did not make, before restoring anything, and changes nothing", async () => {
+    const made = resticAs(repository, passphrase, ["backup", "--json", "--host", "someone-else", join(root.path, "new-computer")]);
+    expect(made.code, made.out).toBe(0);
+    giveTo(user, repository);
+    const foreign = (made.out.trim().split("\n").map((line) => JSON.parse(line) as { message_type: string; snapshot_id?: string }).find((m) => m.message_type === "summary"))!.snapshot_id!;
+    const refused = await podhostWithInput(newPod!.dataDir, ["restore", "--repository", repository, "--snapshot", foreign], `${passphrase}\n`);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(new RegExp(`Snapshot ${foreign.slice(0, 8)}\\w* was not made by podhost`));
+    expect((await podhost(newPod!.dataDir, ["config", "get", "pod.dir"])).stdout.trim()).toBe("");
+    resticAs(repository, passphrase, ["forget", foreign]);
+    giveTo(user, repository);
   });
 
   it("restores into a fresh data dir and a new checkout, and the same pod starts: posts, files, identity and certificates", async () => {
