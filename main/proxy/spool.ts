@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { close, mkdtempSync, open, read, readdirSync, rmSync, unlink, write } from "node:fs";
+import { close, lstatSync, mkdtempSync, open, read, readdirSync, rmSync, unlink, write } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -7,13 +7,23 @@ const dirPrefix = "podhost-proxy-";
 const dirOfRe = /^podhost-proxy-(\d+)-/;
 
 /**
- * A new 0700 folder for this process's spool files. Folders left by podhost processes that are
- * gone (a crash; their files were unlinked already) are removed first.
+ * A new 0700 folder for this process's spool files. Folders that this user's podhost processes
+ * left when they ended abruptly (their files were unlinked already) are removed first. The
+ * temporary folder is shared: a folder of another user (another podhost, or anyone imitating the
+ * name) is left alone, and one that can't be removed never stops the proxy from starting.
  */
 export function createSpoolDir(): string {
+  const uid = process.getuid?.();
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(dirOfRe.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (!pid || pid === process.pid || isRunning(pid)) continue;
+    const path = join(tmpdir(), name);
+    try {
+      const found = lstatSync(path);
+      if (found.isDirectory() && (uid === undefined || found.uid === uid)) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove after all: it holds no file of this process.
+    }
   }
   return mkdtempSync(join(tmpdir(), `${dirPrefix}${process.pid}-`));
 }

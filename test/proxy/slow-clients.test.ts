@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -180,6 +180,42 @@ describe("slow clients can't take the pod away", () => {
     } finally {
       await next.close();
       rmSync(left, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves another user's folder of that name alone", async () => {
+    // Another user's podhost (or anyone imitating the name) in the shared temporary folder: this
+    // proxy runs as root, which could remove it, so ownership is what must stop it.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    const theirs = join(tmpdir(), `podhost-proxy-${gone}-theirs`);
+    mkdirSync(join(theirs, "inside"), { recursive: true, mode: 0o700 });
+    chownSync(theirs, 65534, 65534);
+    const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
+    try {
+      expect(existsSync(join(theirs, "inside"))).toBe(true);
+      expect((await httpGet(next.httpPort, "/visitor")).status).toBe(200);
+    } finally {
+      await next.close();
+      rmSync(theirs, { recursive: true, force: true });
+    }
+  });
+
+  it("starts even when a folder a crashed podhost left can't be removed", async () => {
+    // A file system mounted inside it (EBUSY): the start must not depend on cleaning up.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    const stuck = join(tmpdir(), `podhost-proxy-${gone}-stuck`);
+    mkdirSync(join(stuck, "mounted"), { recursive: true, mode: 0o700 });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", join(stuck, "mounted")]);
+    try {
+      const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
+      try {
+        expect((await httpGet(next.httpPort, "/visitor")).status).toBe(200);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      execFileSync("umount", [join(stuck, "mounted")]);
+      rmSync(stuck, { recursive: true, force: true });
     }
   });
 
