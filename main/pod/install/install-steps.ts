@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { UserError } from "../../../shared/errors";
 import type { StepId } from "../../../shared/install";
 import { podUrl } from "../../../shared/settings";
-import { ownedTomlKeys, writeOwnedKeys } from "../diaspora-profile";
 import { output } from "./commands";
 import { checkoutCommand, fetchCommands, hasTag, localChanges, readAtTag } from "./git";
 import { entriesOf } from "./job";
@@ -77,6 +76,8 @@ const configure: StepDefinition = {
     const toml = join(job.dir, "config", "diaspora.toml");
     const database = join(job.dir, "config", "database.yml");
     for (const path of [toml, database, `${database}.before-podhost`]) await ctx.journal(path);
+    // The TOML and YAML readers load only when they are needed, not with every daemon (~1 MB).
+    const { ownedTomlKeys, writeOwnedKeys } = await import("../diaspora-profile");
     const { changes } = await writeOwnedKeys(job.dir, [...ownedTomlKeys(url, `tcp://127.0.0.1:${settings.pod.port}`), { table: ["configuration", "server"], key: "rails_environment", value: "production" }, { table: ["configuration", "server"], key: "sidekiq_workers", value: 1 }]);
     for (const change of changes) ctx.say(`config/diaspora.toml: ${change.key} = ${change.to}`);
     await ctx.services.writeDatabaseConfig(job.dir);
