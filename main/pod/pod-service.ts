@@ -37,8 +37,8 @@ export interface PodService extends Service<PodStatus> {
 }
 
 /**
- * The pod as Host sees it: configure() takes settings (never throws), start() reaps what a
- * crashed podhost left, checks the profile's prerequisites and runs the processes; problems
+ * The pod as Host sees it: configure() takes settings (never throws; the first call stops what a
+ * killed podhost left running), start() checks the profile's prerequisites and runs the processes; problems
  * show in the status with their fix rather than as exceptions.
  */
 /** The settings a running pod depends on (stopTimeoutMs applies at once, so it is left out). */
@@ -64,6 +64,8 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
   let statsTimer: { cancel(): void } | undefined;
   /** A backup or restore holding the managed PostgreSQL while the pod is stopped. */
   let maintenance: Promise<void> = Promise.resolve();
+  /** Stopping what a killed podhost left running, begun when the first settings arrive. */
+  let orphansReaped: Promise<void> = Promise.resolve();
   const supervisor = new Supervisor({
     clock: ctx.clock,
     log: ctx.log,
@@ -101,6 +103,7 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
     events.changed();
     let plan: LaunchPlan;
     try {
+      await orphansReaped;
       await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
       // The diaspora* profile's TOML and YAML readers load only when a diaspora* pod starts.
       plan = current.pod.profile === "diaspora" ? await (await import("./diaspora-profile")).planDiaspora(current, ctx.dataDir, options.env) : await planCustom(current, ctx.dataDir, options.env);
@@ -183,10 +186,20 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
 
   return {
     async configure(next: Settings) {
+      const first = settings === undefined;
       settings = next;
       // A restore may have brought back the identity lock.
       lockedUrl = recordedUrl(ctx.dataDir);
       supervisor.setStopTimeout(next.pod.stopTimeoutMs);
+      // A pod left running by a podhost that was killed serves unsupervised while the status says
+      // "stopped": it is stopped as this podhost comes up, not at the next Start (in the background:
+      // one that ignores SIGTERM takes the stop timeout, and the daemon answers meanwhile).
+      if (first) {
+        orphansReaped = journal.reapOrphans(next.pod.stopTimeoutMs, ctx.clock).then(
+          () => undefined,
+          (error: unknown) => ctx.log.warn(`Could not stop the pod processes an earlier podhost left running: ${(error as Error).message}`),
+        );
+      }
       events.changed();
     },
     start,
@@ -215,6 +228,7 @@ export function createPodServiceWith(options: PodServiceOptions): PodService {
       await previous;
       try {
         // A podhost that was killed may have left the pod's PostgreSQL running: reap it as a start would.
+        await orphansReaped;
         if (!running && ["stopped", "crashed"].includes(supervisor.state())) await journal.reapOrphans(current.pod.stopTimeoutMs, ctx.clock);
         const database = await openPodDatabase(current, ctx.dataDir, options.env, running);
         if (!database) done();

@@ -68,7 +68,7 @@ describe("pod service (custom profile)", () => {
     expect(status.problems![0]!.fix).toContain(`Set pod.port to ${status.portConflict!.suggestedPort}`);
   });
 
-  it("after podhost is killed with SIGKILL, the next start stops the pod processes it left behind", async () => {
+  it("after podhost is killed with SIGKILL, the next podhost stops the pod processes it left behind as it comes up, before any Start", async () => {
     const port = await freePort();
     const dataDir = (await tempDir("podhost-svc-")).path;
     const host = spawn(process.execPath, ["--import", "tsx", join(fixturesDir, "podhost-like.ts"), dataDir, String(port), standInPod], { stdio: ["ignore", "pipe", "inherit"] });
@@ -86,9 +86,10 @@ describe("pod service (custom profile)", () => {
     });
 
     const { service } = await customPod(port, [], dataDir);
+    // No Start: a status that says "stopped" must be true.
+    await waitFor("the pod left behind to be stopped", () => !running(left.pid) && !running(left.grandchild));
+    expect(service.status().state).toBe("stopped");
     await service.start();
-    expect(running(left.pid)).toBe(false);
-    expect(running(left.grandchild)).toBe(false);
     // The port was free again, so the new pod runs in its place.
     expect(service.status().state, JSON.stringify(service.status().problems)).toBe("running");
     expect(service.status().processes[0]!.pid).not.toBe(left.pid);
