@@ -169,16 +169,28 @@ describe("slow clients can't take the pod away", () => {
     await waitFor("spool files and descriptors to return to their level", () => spoolFiles().length === 0 && openFds() <= fdsBefore + 8, 10_000, 250);
   });
 
-  it("removes the spool folder a crashed podhost left behind when it starts again", async () => {
-    // A process that has exited: its pid names the folder as a crashed proxy's would.
+  /** A spool folder named as one of a proxy process that has exited (a crash) would be. */
+  const leftFolder = (suffix: string) => {
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
-    const left = join(tmpdir(), `podhost-proxy-${gone}-left`);
-    mkdirSync(left, { mode: 0o700 });
+    return join(tmpdir(), `podhost-proxy-${gone}-${suffix}`);
+  };
+  /** Another proxy starting (as podhost's next run would), checked to serve, then closed. */
+  const startAndServe = async (meanwhile: () => void = () => {}) => {
     const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
     try {
-      expect(existsSync(left)).toBe(false);
+      meanwhile();
+      expect((await httpGet(next.httpPort, "/visitor")).status).toBe(200);
     } finally {
       await next.close();
+    }
+  };
+
+  it("removes the spool folder a crashed podhost left behind when it starts again", async () => {
+    const left = leftFolder("left");
+    mkdirSync(left, { mode: 0o700 });
+    try {
+      await startAndServe(() => expect(existsSync(left)).toBe(false));
+    } finally {
       rmSync(left, { recursive: true, force: true });
     }
   });
@@ -186,33 +198,23 @@ describe("slow clients can't take the pod away", () => {
   it("leaves another user's folder of that name alone", async () => {
     // Another user's podhost (or anyone imitating the name) in the shared temporary folder: this
     // proxy runs as root, which could remove it, so ownership is what must stop it.
-    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
-    const theirs = join(tmpdir(), `podhost-proxy-${gone}-theirs`);
+    const theirs = leftFolder("theirs");
     mkdirSync(join(theirs, "inside"), { recursive: true, mode: 0o700 });
     chownSync(theirs, 65534, 65534);
-    const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
     try {
-      expect(existsSync(join(theirs, "inside"))).toBe(true);
-      expect((await httpGet(next.httpPort, "/visitor")).status).toBe(200);
+      await startAndServe(() => expect(existsSync(join(theirs, "inside"))).toBe(true));
     } finally {
-      await next.close();
       rmSync(theirs, { recursive: true, force: true });
     }
   });
 
   it("starts even when a folder a crashed podhost left can't be removed", async () => {
     // A file system mounted inside it (EBUSY): the start must not depend on cleaning up.
-    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
-    const stuck = join(tmpdir(), `podhost-proxy-${gone}-stuck`);
+    const stuck = leftFolder("stuck");
     mkdirSync(join(stuck, "mounted"), { recursive: true, mode: 0o700 });
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", join(stuck, "mounted")]);
     try {
-      const next = await startTestProxy(new TestCertificates([podName]), { routes: [{ prefix: "", upstream: { host: "127.0.0.1", port: backend.port } }] });
-      try {
-        expect((await httpGet(next.httpPort, "/visitor")).status).toBe(200);
-      } finally {
-        await next.close();
-      }
+      await startAndServe();
     } finally {
       execFileSync("umount", [join(stuck, "mounted")]);
       rmSync(stuck, { recursive: true, force: true });
