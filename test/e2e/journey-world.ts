@@ -3,7 +3,7 @@
  * UI, the stand-in pod, the DuckDNS and address-echo fixtures, and pebble for ACME. Shared by
  * the journey tests (happy path, failures, `podhost setup`).
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,8 @@ export interface JourneyWorld {
   /** `podhost status --json` and `podhost config get <key>`, read as the user would. */
   status(): Promise<{ pod: { state: string; processes: unknown[] }; proxy: { state: string }; dns: { state: string }; certs: { state: string; certificate?: { source: string } } }>;
   config(key: string): Promise<string>;
+  /** For a failed wait: what the page shows as errors and the daemon log's last lines, and a screenshot. */
+  diagnosis(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,12 @@ export async function startJourneyWorld(options: WorldOptions = {}): Promise<Jou
       },
       status: async () => JSON.parse((await podhost(dataDir, ["status", "--json"])).stdout),
       config: async (key) => (await podhost(dataDir, ["config", "get", key])).stdout.trim(),
+      diagnosis: async (name) => {
+        const shown = await page!.locator('[role="alert"], .error').allTextContents().catch(() => []);
+        const log = readFileSync(join(dataDir, "logs", "daemon.log"), "utf8").trimEnd().split("\n").slice(-40).join("\n");
+        await screenshot(page!, name).catch(() => undefined);
+        return `The page shows: ${JSON.stringify(shown)}\nThe daemon log ends:\n${log}`;
+      },
       close,
     };
   } catch (error) {
