@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Logger } from "../log";
 import { asObject, readJsonFileSync, writeFileSafelySync } from "../store/files";
 import type { Clock } from "../service";
-import { bootId, groupMembers, hasProcfs, readCmdline, readStat } from "./proc";
+import { bootId, groupMembers, hasProcfs, readStat } from "./proc";
 import { signalGroup, terminateGroup } from "./process-group";
 
 /** One process group podhost started: enough to recognise it again after podhost itself died. */
@@ -65,20 +65,17 @@ export class PidJournal {
   }
 
   /**
-   * Whether the journaled group still runs our command. A pid alone could have been reused:
-   * the leader must have the same start time (same boot) and a command line that mentions the
-   * program (puma and sidekiq rewrite their titles, so an exact match would miss them). When the
-   * leader is gone, members of its group that started after it are its orphans (Linux keeps a
-   * pgid from being reused while any member lives).
+   * Whether the journaled group is still the one podhost started. A pid alone could have been
+   * reused; the leader must also have the same start time in the same boot (a reused pid starts
+   * later) and still lead its own group. Its command line proves nothing either way: a command
+   * run through a shell (`sh -c 'exec …'`) becomes another program, and puma and sidekiq rewrite
+   * their titles. When the leader is gone, members of its group that started after it are its
+   * orphans (Linux keeps a pgid from being reused while any member lives).
    */
   private recognise(entry: JournalEntry): "leader" | "orphans" | "gone" | "someone-else" {
     if (!hasProcfs || entry.bootId !== bootId()) return "gone";
     const stat = readStat(entry.pid);
-    if (stat && stat.state !== "Z") {
-      const cmdline = (readCmdline(entry.pid) ?? []).join(" ");
-      const mentions = [entry.command, ...entry.args].map((part) => basename(part)).some((part) => part.length > 1 && cmdline.includes(part));
-      return stat.startTicks === entry.startTicks && stat.pgrp === entry.pid && mentions ? "leader" : "someone-else";
-    }
+    if (stat && stat.state !== "Z") return stat.startTicks === entry.startTicks && stat.pgrp === entry.pid ? "leader" : "someone-else";
     const orphans = groupMembers(entry.pid).filter((member) => member.startTicks >= entry.startTicks);
     return orphans.length > 0 ? "orphans" : "gone";
   }

@@ -29,14 +29,6 @@ export function readStat(pid: number): ProcStat | undefined {
   return { pid, state: fields[0]!, pgrp: at(5), cpuTicks: at(14) + at(15), startTicks: at(22), rssPages: at(24) };
 }
 
-export function readCmdline(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-  } catch {
-    return undefined;
-  }
-}
-
 /** This boot's id: pid + start ticks only name a process within one boot. */
 export function bootId(): string {
   try {

@@ -68,10 +68,10 @@ describe("pod service (custom profile)", () => {
     expect(status.problems![0]!.fix).toContain(`Set pod.port to ${status.portConflict!.suggestedPort}`);
   });
 
-  it("after podhost is killed with SIGKILL, the next podhost stops the pod processes it left behind as it comes up, before any Start", async () => {
+  it.each(["direct", "shell"])("after podhost is killed with SIGKILL, the next podhost stops the pod processes it left behind as it comes up, before any Start (pod run %s)", async (launch) => {
     const port = await freePort();
     const dataDir = (await tempDir("podhost-svc-")).path;
-    const host = spawn(process.execPath, ["--import", "tsx", join(fixturesDir, "podhost-like.ts"), dataDir, String(port), standInPod], { stdio: ["ignore", "pipe", "inherit"] });
+    const host = spawn(process.execPath, ["--import", "tsx", join(fixturesDir, "podhost-like.ts"), dataDir, String(port), standInPod, launch], { stdio: ["ignore", "pipe", "inherit"] });
     cleanups.push(() => void host.kill("SIGKILL"));
     const firstLine = await new Promise<string>((resolve) => createInterface({ input: host.stdout! }).once("line", resolve));
     const left = JSON.parse(firstLine) as { state: string; pid: number; grandchild: number };
