@@ -75,10 +75,14 @@ export function SettingsPage({ section }: { section?: string }) {
     // After the daemon restarts (or the stream resynced), read the settings again too.
   }, [reload, announcedRevision, savedRevision, resyncs]);
 
-  // Back in touch with the daemon: a page that could not load its settings tries again by itself.
+  // Back in touch with the daemon: a page that could not load its settings tries again by itself,
+  // and keeps trying while it is in touch (a daemon that is still starting may refuse the first read).
   const failed = loadError !== null;
   useEffect(() => {
-    if (connection === "open" && failed) void reload();
+    if (connection !== "open" || !failed) return;
+    void reload();
+    const again = setInterval(() => void reload(), 3_000);
+    return () => clearInterval(again);
   }, [connection, failed, reload]);
 
   /** Drops every unsaved edit and shows the settings as saved now. */

@@ -76,7 +76,10 @@ describe("the Settings page with a second editor (the CLI)", () => {
     try {
       await waitFor("the daemon to be back", () => /podhost UI:/.test(again.output()), 30_000);
       await cliSets("proxy.maxBodyMiB", "13");
-      await waitFor("the Settings page to load by itself", async () => (await maxBody().count()) === 1 && (await maxBody().inputValue()) === "13", 30_000);
+      await waitFor("the Settings page to load by itself", async () => (await maxBody().count()) === 1 && (await maxBody().inputValue()) === "13", 30_000).catch(async (error: Error) => {
+        const field = (await maxBody().count()) === 1 ? await maxBody().inputValue() : "(no field)";
+        throw new Error(`${error.message}\nThe field shows ${field}; the page says: ${(await page.locator("body").innerText().catch(() => "")).slice(0, 600)}\nThe daemon said: ${again.output().slice(-1500)}`);
+      });
       expect(await page.getByText(/Could not reach podhost/).count()).toBe(0);
     } finally {
       again.child.kill("SIGTERM");
