@@ -11,6 +11,13 @@ import { followStatus } from "./follow";
  * Ctrl-C cancels the running step (and undoes what it wrote) before exiting.
  */
 export function registerPodCommand(program: Command, client: () => ControlClient): void {
+  /** Install or upgrade: the plan first (what, where, how much disk and time), then each step as it runs. */
+  const planThenRun = async (kind: "install" | "upgrade", version: string | undefined) => {
+    const c = client();
+    const wanted = version ? { version } : {};
+    console.log(formatPlan(await c.call("install.plan", { kind, ...wanted })));
+    await follow(c, () => (kind === "install" ? c.call("install.start", wanted) : c.call("install.upgrade", wanted)));
+  };
   const pod = program.command("pod").description("install or upgrade diaspora* (podhost's own checkout in its data folder)");
   pod
     .command("check")
@@ -24,20 +31,12 @@ export function registerPodCommand(program: Command, client: () => ControlClient
     .command("install")
     .description("install diaspora* (the newest stable release) and get it ready for Start pod")
     .option("--version <tag>", "the release to install, like v0.9.1.0")
-    .action(async (opts: { version?: string }) => {
-      const c = client();
-      console.log(formatPlan(await c.call("install.plan", { kind: "install", ...(opts.version ? { version: opts.version } : {}) })));
-      await follow(c, () => c.call("install.start", opts.version ? { version: opts.version } : {}));
-    });
+    .action((opts: { version?: string }) => planThenRun("install", opts.version));
   pod
     .command("upgrade")
     .description("upgrade the diaspora* podhost installed; on failure it goes back to the old release and database")
     .option("--to <tag>", "the release to upgrade to (default: the newest stable one)")
-    .action(async (opts: { to?: string }) => {
-      const c = client();
-      console.log(formatPlan(await c.call("install.plan", { kind: "upgrade", ...(opts.to ? { version: opts.to } : {}) })));
-      await follow(c, () => c.call("install.upgrade", opts.to ? { version: opts.to } : {}));
-    });
+    .action((opts: { to?: string }) => planThenRun("upgrade", opts.to));
   pod
     .command("retry")
     .description("run the failed or cancelled install step again, and the ones after it")
