@@ -81,8 +81,11 @@ describe("podhost killed in the middle of a backup", () => {
   });
 
   it("removes a stale exclusive lock another restic left (the owner's own, killed) when it is in the way, and backs up", async () => {
-    const other = spawn(restic, ["check", "--read-data", "--no-cache"], { env: resticEnv(repository(), passphrase), uid: user.uid, gid: user.gid, stdio: "ignore" });
-    await waitFor("the other restic to hold its lock", async () => (await readdir(join(repository(), "locks"))).length > 0, 30_000);
+    const other = spawn(restic, ["check", "--read-data", "--no-cache"], { env: resticEnv(repository(), passphrase), uid: user.uid, gid: user.gid, stdio: ["ignore", "pipe", "pipe"] });
+    let said = "";
+    for (const stream of [other.stdout!, other.stderr!]) stream.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    // Past "create exclusive lock": the lock file is whole (a file seen in locks/ may still be being written).
+    await waitFor("the other restic to hold its lock", () => /load indexes/.test(said), 30_000);
     other.kill("SIGKILL");
     await waitFor("the other restic to be reaped", () => other.exitCode !== null || other.signalCode !== null);
     expect(resticAs(repository(), passphrase, ["backup", "--host", "someone", uploads]).out).toMatch(/locked exclusively/);
